@@ -1,0 +1,125 @@
+/**
+ * What the SSTable readers (3.x and 2.x) emit, and what the merge consumes.
+ *
+ * Ownership: every Uint8Array here is a view into a decompressed chunk buffer. The chunk reader never
+ * reuses a buffer it has handed out, so views stay valid for as long as they are referenced; holding a
+ * view keeps its chunk (chunk length, 64 KiB by default) alive. See docs/memory.md.
+ */
+
+/** A deletion: everything written at or before markedForDeleteAt (µs) is shadowed. */
+export interface DeletionTime {
+  readonly markedForDeleteAt: bigint;
+  /** seconds since the epoch, i32 */
+  readonly localDeletionTime: number;
+}
+
+export const I64_MIN = -(1n << 63n);
+export const I64_MAX = (1n << 63n) - 1n;
+/** i32 max: "no deletion time" (Cell.NO_DELETION_TIME, DeletionTime.LIVE) */
+export const NO_DELETION_TIME = 0x7fffffff;
+export const NO_TTL = 0;
+/** LivenessInfo.EXPIRED_LIVENESS_TTL: a materialized-view artefact that acts as a primary-key tombstone */
+export const EXPIRED_LIVENESS_TTL = 0x7fffffff;
+
+export const LIVE: DeletionTime = Object.freeze({ markedForDeleteAt: I64_MIN, localDeletionTime: NO_DELETION_TIME });
+
+export function isLive(d: DeletionTime): boolean {
+  return d.markedForDeleteAt === I64_MIN;
+}
+
+/** Row primary-key liveness (3.x LivenessInfo; the 2.x row marker). timestamp I64_MIN = empty. */
+export interface Liveness {
+  readonly timestamp: bigint;
+  readonly ttl: number;
+  /** expiration time in seconds when ttl != 0, else NO_DELETION_TIME */
+  readonly localExpirationTime: number;
+}
+
+export const EMPTY_LIVENESS: Liveness = Object.freeze({ timestamp: I64_MIN, ttl: NO_TTL, localExpirationTime: NO_DELETION_TIME });
+
+/**
+ * One cell. `column` is the ordinal of the column in TableLayout.columns (the table's non-key columns).
+ * A tombstone has localDeletionTime != NO_DELETION_TIME and ttl == 0; an expiring cell has ttl != 0
+ * (localDeletionTime then is its expiration time). Counter cells hold the counter context as value.
+ */
+export interface Cell {
+  readonly column: number;
+  /** collection key / list TimeUUID / UDT field index (i16 BE); null for simple columns */
+  readonly path: Uint8Array | null;
+  readonly timestamp: bigint;
+  readonly ttl: number;
+  readonly localDeletionTime: number;
+  readonly value: Uint8Array;
+  /** 2.x counter cells only: timestampOfLastDelete (µs); I64_MIN elsewhere */
+  readonly counterLastDelete?: bigint;
+}
+
+/** Clustering values: null = "null" bit (only in bounds and odd files), a zero-length array = empty value. */
+export type ClusteringValues = readonly (Uint8Array | null)[];
+
+export interface Row {
+  readonly kind: 'row';
+  /** true for the static row (clustering is then []) */
+  readonly isStatic: boolean;
+  readonly clustering: ClusteringValues;
+  readonly liveness: Liveness;
+  readonly deletion: DeletionTime;
+  /** cells sorted by column ordinal, then by path (as on disk) */
+  readonly cells: readonly Cell[];
+  /** complex (collection/UDT) deletions by column ordinal; absent when none */
+  readonly complexDeletions?: ReadonlyMap<number, DeletionTime>;
+}
+
+/**
+ * Bound kinds, named after ClusteringPrefix.Kind (ordinals are the serialized byte, §5.5).
+ */
+export enum BoundKind {
+  EXCL_END_BOUND = 0,
+  INCL_START_BOUND = 1,
+  EXCL_END_INCL_START_BOUNDARY = 2,
+  STATIC_CLUSTERING = 3,
+  CLUSTERING = 4,
+  INCL_END_EXCL_START_BOUNDARY = 5,
+  INCL_END_BOUND = 6,
+  EXCL_START_BOUND = 7,
+}
+
+export interface Bound {
+  readonly kind: BoundKind;
+  /** a prefix of the clustering (size 0: BOTTOM for starts, TOP for ends) */
+  readonly values: ClusteringValues;
+}
+
+/** A range-tombstone marker: a bound (opens or closes) or a boundary (closes one, opens the next). */
+export interface RangeMarker {
+  readonly kind: 'marker';
+  readonly bound: Bound;
+  /** deletion that ends here (end bounds and boundaries) */
+  readonly close: DeletionTime | null;
+  /** deletion that starts here (start bounds and boundaries) */
+  readonly open: DeletionTime | null;
+}
+
+export interface PartitionStart {
+  readonly kind: 'partition';
+  /** raw partition-key bytes (CompositeType-encoded for multi-column keys) */
+  readonly key: Uint8Array;
+  readonly deletion: DeletionTime;
+  /** uncompressed Data.db offset of the partition, for error messages and range planning */
+  readonly position: number;
+}
+
+export interface PartitionEnd {
+  readonly kind: 'end';
+}
+
+export type Unfiltered = Row | RangeMarker;
+
+/** The event stream of one SSTable: partition, [static row], unfiltered*, end; repeated. */
+export type SSTableEvent = PartitionStart | Row | RangeMarker | PartitionEnd;
+
+/**
+ * Readers yield events in batches (one batch per decompressed chunk, or fewer), so that consumers
+ * await once per chunk and loop synchronously inside it.
+ */
+export type EventBatches = AsyncIterable<readonly SSTableEvent[]>;
