@@ -38,7 +38,7 @@ export interface Liveness {
 export const EMPTY_LIVENESS: Liveness = Object.freeze({ timestamp: I64_MIN, ttl: NO_TTL, localExpirationTime: NO_DELETION_TIME });
 
 /**
- * One cell. `column` is the ordinal of the column in TableLayout.columns (the table's non-key columns).
+ * One cell. `column` is the ordinal of the column in TableSchema.columns (src/schema/model.ts: the static and regular columns).
  * A tombstone has localDeletionTime != NO_DELETION_TIME and ttl == 0; an expiring cell has ttl != 0
  * (localDeletionTime then is its expiration time). Counter cells hold the counter context as value.
  */

@@ -48,3 +48,9 @@ export function isCounter(t: CqlType): boolean {
   const b = baseType(t);
   return b.kind === 'native' && b.name === 'counter';
 }
+
+/**
+ * A value rendered by the "Value conventions" of the fixture corpus (../shared/fixtures/MANIFEST.md):
+ * the `dump` output and the input of the CSV stage.
+ */
+export type JsonValue = null | string | number | boolean | JsonValue[] | { [key: string]: JsonValue };

@@ -1,0 +1,184 @@
+/**
+ * One CQL row from the versions of one clustering (or static) row found in the sources: deletions are
+ * applied, cells reconciled, and the live values written out (§9.2, §9.3). Rows arrive with their cells
+ * sorted by column ordinal, then path.
+ */
+import { AgentError } from '../errors.js';
+import { EXPIRED_LIVENESS_TTL, I64_MIN } from '../sstable/model.js';
+import type { Cell, Liveness, Row } from '../sstable/model.js';
+import type { LiveValue } from './rows.js';
+import { compareUnsigned } from './bytes.js';
+import type { ValueComparator } from './clustering-order.js';
+import { cellIsLive, livenessIsLive, livenessSupersedes, resolveCounter, resolveRegular } from './reconcile.js';
+import type { CounterMerge } from './reconcile.js';
+
+export interface RowContext {
+  readonly nowInSec: number;
+  /** per column ordinal: 1 = multi-cell (non-frozen collection or UDT) */
+  readonly multiCell: Uint8Array;
+  /** per column ordinal: 1 = counter */
+  readonly counter: Uint8Array;
+  readonly mergeCounterContexts: CounterMerge;
+  /** per column ordinal: the cell-path order of a multi-cell column; unsigned bytes when absent */
+  readonly pathComparators: readonly (ValueComparator | undefined)[] | undefined;
+}
+
+type ComplexCell = { readonly path: Uint8Array; readonly value: Uint8Array };
+
+const EMPTY = new Uint8Array(0);
+
+function unknownColumn(col: number): AgentError {
+  return new AgentError('E_SCHEMA', `cell names column ordinal ${col}, which the table schema does not have`);
+}
+
+/**
+ * The deletion that applies to the row's cells once the row's liveness is known; liveness whose TTL is
+ * EXPIRED_LIVENESS_TTL (materialized views) acts as a primary-key deletion at its timestamp.
+ */
+function livenessDeletion(l: Liveness, del: bigint): bigint {
+  return l.ttl === EXPIRED_LIVENESS_TTL && l.timestamp > del ? l.timestamp : del;
+}
+
+/**
+ * Writes the live values of one row into `values` (indexed by column ordinal). `outerDel` is the
+ * markedForDeleteAt of the deletions covering the row from outside (partition, range tombstones).
+ * Returns whether the row exists: live liveness or at least one live cell.
+ */
+export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, values: (LiveValue | null)[]): boolean {
+  const now = ctx.nowInSec;
+  let del = row.deletion.markedForDeleteAt > outerDel ? row.deletion.markedForDeleteAt : outerDel;
+  const lv = row.liveness;
+  del = livenessDeletion(lv, del);
+  let exists = lv.timestamp > del && livenessIsLive(lv, now);
+  const cells = row.cells;
+  const n = cells.length;
+  const multi = ctx.multiCell;
+  let i = 0;
+  while (i < n) {
+    const cell = cells[i] as Cell;
+    const col = cell.column;
+    const kind = multi[col];
+    if (kind === undefined) throw unknownColumn(col);
+    if (kind === 0) {
+      i++;
+      if (cell.timestamp > del && cellIsLive(cell, now)) {
+        values[col] = { kind: 'simple', value: cell.value };
+        exists = true;
+      }
+      continue;
+    }
+    let cdel = del;
+    const cd = row.complexDeletions?.get(col);
+    if (cd !== undefined && cd.markedForDeleteAt > cdel) cdel = cd.markedForDeleteAt;
+    let live: ComplexCell[] | null = null;
+    for (; i < n; i++) {
+      const c = cells[i] as Cell;
+      if (c.column !== col) break;
+      if (c.timestamp > cdel && cellIsLive(c, now)) (live ??= []).push({ path: c.path ?? EMPTY, value: c.value });
+    }
+    if (live !== null) {
+      values[col] = { kind: 'complex', cells: live };
+      exists = true;
+    }
+  }
+  return exists;
+}
+
+/**
+ * writeSingleRow for the versions rows[0..n) of one row from different sources: liveness by
+ * LivenessInfo.supersedes, deletions by max markedForDeleteAt, cells by (column, path) through the
+ * reconcile rules after shadowing. Paths of a multi-cell column are ordered by ctx.pathComparators
+ * (unsigned bytes by default) when more than one source has cells for it.
+ */
+export function writeMergedRow(rows: readonly Row[], n: number, outerDel: bigint, ctx: RowContext, values: (LiveValue | null)[]): boolean {
+  const now = ctx.nowInSec;
+  const first = rows[0] as Row;
+  let lv = first.liveness;
+  let del = outerDel;
+  for (let j = 0; j < n; j++) {
+    const r = rows[j] as Row;
+    if (j > 0 && livenessSupersedes(r.liveness, lv)) lv = r.liveness;
+    if (r.deletion.markedForDeleteAt > del) del = r.deletion.markedForDeleteAt;
+  }
+  del = livenessDeletion(lv, del);
+  let exists = lv.timestamp > del && livenessIsLive(lv, now);
+
+  const pos = new Array<number>(n).fill(0);
+  for (;;) {
+    let col = -1;
+    for (let j = 0; j < n; j++) {
+      const c = (rows[j] as Row).cells[pos[j] as number];
+      if (c !== undefined && (col < 0 || c.column < col)) col = c.column;
+    }
+    if (col < 0) break;
+    const kind = ctx.multiCell[col];
+    if (kind === undefined) throw unknownColumn(col);
+    const isCounter = ctx.counter[col] === 1;
+    if (kind === 0) {
+      let win: Cell | null = null;
+      for (let j = 0; j < n; j++) {
+        const c = (rows[j] as Row).cells[pos[j] as number];
+        if (c === undefined || c.column !== col) continue;
+        pos[j] = (pos[j] as number) + 1;
+        if (c.timestamp <= del) continue;
+        win = win === null ? c : isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
+      }
+      if (win !== null && cellIsLive(win, now)) {
+        values[col] = { kind: 'simple', value: win.value };
+        exists = true;
+      }
+      continue;
+    }
+    const live = mergeComplex(rows, n, pos, col, del, isCounter, ctx);
+    if (live !== null) {
+      values[col] = { kind: 'complex', cells: live };
+      exists = true;
+    }
+  }
+  return exists;
+}
+
+/** The live cells of multi-cell column `col` across rows[0..n); advances pos past them. */
+function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: number, del: bigint, isCounter: boolean, ctx: RowContext): ComplexCell[] | null {
+  const now = ctx.nowInSec;
+  let cdel = del;
+  for (let j = 0; j < n; j++) {
+    const cd = (rows[j] as Row).complexDeletions?.get(col);
+    if (cd !== undefined && cd.markedForDeleteAt > cdel) cdel = cd.markedForDeleteAt;
+  }
+  const gathered: Cell[] = [];
+  let sources = 0;
+  for (let j = 0; j < n; j++) {
+    const cells = (rows[j] as Row).cells;
+    let p = pos[j] as number;
+    const start = p;
+    for (; p < cells.length; p++) {
+      const c = cells[p] as Cell;
+      if (c.column !== col) break;
+      if (c.timestamp > cdel) gathered.push(c);
+    }
+    pos[j] = p;
+    if (p > start) sources++;
+  }
+  if (gathered.length === 0) return null;
+  const cmp = ctx.pathComparators?.[col] ?? compareUnsigned;
+  // Array.prototype.sort is stable: cells of one path stay in source order, and one source's cells keep theirs.
+  if (sources > 1) gathered.sort((a, b) => cmp(a.path ?? EMPTY, b.path ?? EMPTY));
+  let live: ComplexCell[] | null = null;
+  for (let i = 0; i < gathered.length; ) {
+    let win = gathered[i] as Cell;
+    const path = win.path ?? EMPTY;
+    let k = i + 1;
+    for (; k < gathered.length; k++) {
+      const c = gathered[k] as Cell;
+      if (sources === 1 || cmp(path, c.path ?? EMPTY) !== 0) break;
+      win = isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
+    }
+    i = k;
+    if (cellIsLive(win, now)) (live ??= []).push({ path: win.path ?? EMPTY, value: win.value });
+  }
+  return live;
+}
+
+/** I64_MIN, re-exported for callers that track "no deletion" as a bare markedForDeleteAt. */
+export const NO_DELETION: bigint = I64_MIN;

@@ -1,0 +1,220 @@
+/**
+ * A byte cursor over the uncompressed Data.db stream, fed one chunk at a time.
+ *
+ * Decoders are synchronous functions over a Cursor. When a structure runs past the bytes fed so far, the
+ * cursor throws NEED_MORE (carrying how many bytes are needed, when known); the driver rewinds to the
+ * start of the structure, feeds more chunks and decodes it again. Only the reads that span chunks are
+ * stitched (the unread tail is copied in front of the next chunk); everything else is a view into the
+ * chunk buffer. Buffers are never overwritten, so views stay valid (see src/sstable/model.ts).
+ */
+import { AgentError } from '../errors.js';
+
+export class NeedMoreData {
+  /** stream offset up to which bytes are needed, or -1 if unknown ("at least one more chunk") */
+  upTo = -1;
+}
+
+/** Thrown (as a shared instance, no stack) when the fed bytes end inside a structure. */
+export const NEED_MORE = new NeedMoreData();
+
+const EMPTY = new Uint8Array(0);
+const TWO64 = 1n << 64n;
+const I64_MAX = (1n << 63n) - 1n;
+
+export class Cursor {
+  buf: Uint8Array = EMPTY;
+  private dv: DataView = new DataView(EMPTY.buffer);
+  pos = 0;
+  end = 0;
+  /** stream offset of buf[0] */
+  base = 0;
+  /** no more chunks will come: running out of bytes is truncation, not NEED_MORE */
+  final = false;
+
+  constructor(readonly file: string) {}
+
+  /** Stream offset of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** Appends chunks (their bytes follow the fed stream directly). Rewind `pos` before calling. */
+  feed(chunks: readonly Uint8Array[]): void {
+    let add = 0;
+    for (const c of chunks) add += c.length;
+    const tail = this.end - this.pos;
+    let nb: Uint8Array;
+    if (tail === 0 && chunks.length === 1) {
+      nb = chunks[0] as Uint8Array;
+    } else {
+      nb = new Uint8Array(tail + add);
+      nb.set(this.buf.subarray(this.pos, this.end), 0);
+      let o = tail;
+      for (const c of chunks) {
+        nb.set(c, o);
+        o += c.length;
+      }
+    }
+    this.base += this.pos;
+    this.buf = nb;
+    this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
+    this.pos = 0;
+    this.end = nb.length;
+  }
+
+  /** Skips to a stream offset inside or after the fed bytes (used to start mid-stream). */
+  discardTo(streamOffset: number): void {
+    const rel = streamOffset - this.base;
+    if (rel <= this.end) {
+      this.pos = rel;
+    } else {
+      this.base = streamOffset;
+      this.buf = EMPTY;
+      this.dv = new DataView(EMPTY.buffer);
+      this.pos = 0;
+      this.end = 0;
+    }
+  }
+
+  /** Ensures n more bytes are available. */
+  need(n: number): void {
+    if (this.pos + n > this.end) this.short(n);
+  }
+
+  private short(n: number): never {
+    if (this.final) {
+      throw new AgentError('E_TRUNCATED', `Data.db ends inside a structure: ${n} bytes needed, ${this.end - this.pos} left`, {
+        file: this.file,
+        offset: this.base + this.pos,
+      });
+    }
+    NEED_MORE.upTo = n > 65536 ? this.base + this.pos + n : -1;
+    throw NEED_MORE;
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.short(1);
+    return this.buf[this.pos++] as number;
+  }
+
+  u16(): number {
+    if (this.pos + 2 > this.end) this.short(2);
+    const v = this.dv.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  i32(): number {
+    if (this.pos + 4 > this.end) this.short(4);
+    const v = this.dv.getInt32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  i64(): bigint {
+    if (this.pos + 8 > this.end) this.short(8);
+    const v = this.dv.getBigInt64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A view of the next n bytes. */
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.end) this.short(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  skip(n: number): void {
+    if (this.pos + n > this.end) this.short(n);
+    this.pos += n;
+  }
+
+  /**
+   * Unsigned vint (§5.1) as a number. Exact below 2^53; lengths and counts always are. Values that need
+   * more bits throw E_BAD_FORMAT (use uvintBig for those fields).
+   */
+  uvint(): number {
+    if (this.pos >= this.end) this.short(1);
+    const b0 = this.buf[this.pos] as number;
+    if (b0 < 0x80) {
+      this.pos++;
+      return b0;
+    }
+    const extra = Math.clz32(~(b0 << 24)) ;
+    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    if (extra > 6) {
+      const big = this.uvintBig();
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new AgentError('E_BAD_FORMAT', `variable-length integer ${big} is too large for a length or count`, { file: this.file, offset: this.offset });
+      }
+      return Number(big);
+    }
+    let v = b0 & (0xff >> extra);
+    const buf = this.buf;
+    let p = this.pos + 1;
+    for (let i = 0; i < extra; i++) v = v * 256 + (buf[p++] as number);
+    this.pos = p;
+    return v;
+  }
+
+  /** Unsigned vint as a bigint (0 .. 2^64-1). */
+  uvintBig(): bigint {
+    if (this.pos >= this.end) this.short(1);
+    const b0 = this.buf[this.pos] as number;
+    if (b0 < 0x80) {
+      this.pos++;
+      return BigInt(b0);
+    }
+    const extra = Math.clz32(~(b0 << 24));
+    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    const buf = this.buf;
+    let p = this.pos + 1;
+    if (extra <= 6) {
+      let v = b0 & (0xff >> extra);
+      for (let i = 0; i < extra; i++) v = v * 256 + (buf[p++] as number);
+      this.pos = p;
+      return BigInt(v);
+    }
+    let v = BigInt(b0 & (0xff >> extra));
+    for (let i = 0; i < extra; i++) v = (v << 8n) | BigInt(buf[p++] as number);
+    this.pos = p;
+    return v;
+  }
+
+  /** The low 32 bits of an unsigned vint, as a signed i32 (for LDT/TTL deltas, pitfall P1). */
+  uvintLow32(): number {
+    if (this.pos >= this.end) this.short(1);
+    const b0 = this.buf[this.pos] as number;
+    if (b0 < 0x80) {
+      this.pos++;
+      return b0;
+    }
+    const extra = Math.clz32(~(b0 << 24));
+    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    const buf = this.buf;
+    let p = this.pos + 1;
+    let v = b0 & (0xff >> extra);
+    // Only the last four bytes (and, for short forms, bits of b0) reach the low 32 bits.
+    for (let i = 0; i < extra; i++) v = ((v << 8) | (buf[p++] as number)) | 0;
+    this.pos = p;
+    return v | 0;
+  }
+
+  /** vbytes: uvint length + bytes (view). */
+  vbytes(): Uint8Array {
+    const n = this.uvint();
+    return this.bytes(n);
+  }
+}
+
+/** i64 two's-complement wrap of base + unsigned delta (§5.2). */
+export function addWrap64(base: bigint, delta: bigint): bigint {
+  const t = base + delta;
+  return t > I64_MAX ? t - TWO64 : t;
+}

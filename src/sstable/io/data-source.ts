@@ -1,0 +1,260 @@
+/**
+ * The uncompressed byte stream of Data.db, delivered chunk by chunk with every checksum verified (§3).
+ *
+ * Ownership: every DataChunk.bytes is a fresh buffer (or a view of one) that this module never writes
+ * again, so consumers may keep views into it for as long as they like. Memory per active iteration:
+ * two read batches (READ_BATCH_BYTES each) plus the chunks the consumer still holds.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { AgentError, isAgentError } from '../../errors.js';
+import { checksumFunction } from './checksum.js';
+import {
+  chunkDataLength, chunkRange, compressedLayout, planBatches, plainLayout, validateCompressedLayout,
+  type ChunkLayout, type ReadBatch,
+} from './chunk-plan.js';
+import { parseCompressionInfo } from './compression-info.js';
+import { mapFsError, readComponent, readOptionalComponent, readToc } from './components.js';
+import { decompressorFor, type Decompressor } from './decompress.js';
+import { chunkChecksumAlgorithm, type SSTableDescriptor } from './descriptor.js';
+
+export interface DataChunk {
+  readonly bytes: Uint8Array;
+  /** uncompressed offset of bytes[0] */
+  readonly offset: number;
+  readonly index: number;
+}
+
+export interface ChunkOptions {
+  /** uncompressed range [start, end); defaults to the whole stream; `end` is clamped to the length */
+  start?: number;
+  end?: number;
+  /** verify chunk checksums (default true) */
+  verify?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface DataSource {
+  readonly path: string;
+  readonly uncompressedLength: number;
+  /** simple compressor class name; null = uncompressed */
+  readonly compressor: string | null;
+  /** compression chunk length, or the CRC.db chunk size (64 KiB default) for uncompressed files */
+  readonly chunkLength: number;
+  /** Chunks in order, covering [start, end) with whole chunks. Each iteration opens and closes its own file handle. */
+  chunks(opts?: ChunkOptions): AsyncIterable<DataChunk>;
+  /** Closes the handles of iterations still running; later chunks() calls throw. */
+  close(): Promise<void>;
+}
+
+/** CRC.db default chunk size (ChecksumWriter / DataIntegrityMetadata: 64 KiB). */
+const DEFAULT_PLAIN_CHUNK = 65536;
+
+interface Plan {
+  readonly layout: ChunkLayout;
+  readonly decompress: Decompressor | null;
+  /** per-chunk checksums from CRC.db (uncompressed files only), else null */
+  readonly crcs: Uint32Array | null;
+  readonly checksum: (data: Uint8Array, initial?: number) => number;
+}
+
+/** Opens Data.db of an sstable: reads CompressionInfo.db or CRC.db and checks the chunk layout against the file size. */
+export async function openDataSource(desc: SSTableDescriptor): Promise<DataSource> {
+  const path = desc.dataPath;
+  const toc = await readToc(desc);
+  if (!desc.components.has('CompressionInfo.db') && toc !== null && toc.has('CompressionInfo.db')) {
+    throw new AgentError('E_MISSING_COMPONENT', 'TOC.txt lists CompressionInfo.db but the file is absent; Data.db cannot be decompressed without it', { file: desc.componentPath('CompressionInfo.db') });
+  }
+  let fileLength: number;
+  try {
+    fileLength = (await stat(path)).size;
+  } catch (e) {
+    throw mapFsError(e, path, 'Data.db');
+  }
+  const checksum = checksumFunction(chunkChecksumAlgorithm(desc.version));
+  let plan: Plan;
+  let compressor: string | null = null;
+  if (desc.components.has('CompressionInfo.db')) {
+    const ciFile = desc.componentPath('CompressionInfo.db');
+    const info = parseCompressionInfo(await readComponent(desc, 'CompressionInfo.db'), ciFile);
+    const decompress = decompressorFor(info.compressor);
+    if (decompress === null) {
+      throw new AgentError('E_UNSUPPORTED_COMPRESSOR', `compressor '${info.compressor}' is not supported by this build (no binding installed for it)`, { file: ciFile });
+    }
+    const layout = compressedLayout(info.chunkOffsets, info.chunkLength, info.dataLength, fileLength);
+    validateCompressedLayout(layout, fileLength, path);
+    compressor = info.compressor;
+    plan = { layout, decompress, crcs: null, checksum };
+  } else {
+    const crcBytes = await readOptionalComponent(desc, 'CRC.db');
+    if (crcBytes === null) {
+      plan = { layout: plainLayout(DEFAULT_PLAIN_CHUNK, fileLength), decompress: null, crcs: null, checksum };
+    } else {
+      plan = plainPlanFromCrc(crcBytes, desc.componentPath('CRC.db'), path, fileLength, checksum);
+    }
+  }
+  return new FileDataSource(path, compressor, plan);
+}
+
+/** CRC.db: i32 chunk size, then one u32 per chunk of Data.db (§1.2). */
+function plainPlanFromCrc(bytes: Uint8Array, crcFile: string, path: string, fileLength: number, checksum: Plan['checksum']): Plan {
+  if (bytes.length < 4) throw new AgentError('E_TRUNCATED', `CRC.db has ${bytes.length} bytes, too few for its chunk size`, { file: crcFile, offset: 0 });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunkSize = view.getInt32(0);
+  if (chunkSize <= 0) throw new AgentError('E_BAD_FORMAT', `CRC.db chunk size must be positive, found ${chunkSize}`, { file: crcFile, offset: 0 });
+  const layout = plainLayout(chunkSize, fileLength);
+  const stored = Math.floor((bytes.length - 4) / 4);
+  if (stored > layout.count) {
+    throw new AgentError('E_TRUNCATED', `CRC.db holds checksums for ${stored} chunks of ${chunkSize} bytes, but Data.db (${fileLength} bytes) ends inside chunk ${layout.count}`, { file: path, chunk: layout.count, offset: fileLength });
+  }
+  if (stored < layout.count || (bytes.length - 4) % 4 !== 0) {
+    throw new AgentError('E_TRUNCATED', `CRC.db holds ${stored} checksums, Data.db has ${layout.count} chunks of ${chunkSize} bytes`, { file: crcFile, offset: bytes.length });
+  }
+  const crcs = new Uint32Array(stored);
+  for (let i = 0; i < stored; i++) crcs[i] = view.getUint32(4 + i * 4);
+  return { layout, decompress: null, crcs, checksum };
+}
+
+type Settled = AgentError | null;
+
+/**
+ * Reads exactly `length` bytes at `position` (looping over short reads, which network file systems
+ * return). Resolves to the error instead of rejecting, so a prefetch that fails while the consumer is busy
+ * never becomes an unhandled rejection.
+ */
+async function readFully(fh: FileHandle, buf: Uint8Array, length: number, position: number, path: string, batch: ReadBatch): Promise<Settled> {
+  let got = 0;
+  try {
+    while (got < length) {
+      const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+      if (bytesRead === 0) {
+        return new AgentError('E_TRUNCATED', `Data.db ended after ${position + got} bytes while reading chunks ${batch.first}..${batch.first + batch.count - 1} (expected ${position + length})`, { file: path, chunk: batch.first, offset: batch.fileOffset });
+      }
+      got += bytesRead;
+    }
+    return null;
+  } catch (e) {
+    return new AgentError('E_IO', `read failed: ${(e as Error).message}`, { file: path, chunk: batch.first, offset: batch.fileOffset }, { cause: e });
+  }
+}
+
+class FileDataSource implements DataSource {
+  readonly uncompressedLength: number;
+  readonly chunkLength: number;
+  private readonly handles = new Set<FileHandle>();
+  private closed = false;
+
+  constructor(readonly path: string, readonly compressor: string | null, private readonly plan: Plan) {
+    this.uncompressedLength = plan.layout.dataLength;
+    this.chunkLength = plan.layout.chunkLength;
+  }
+
+  chunks(opts: ChunkOptions = {}): AsyncIterable<DataChunk> {
+    return { [Symbol.asyncIterator]: () => this.iterate(opts) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const open = [...this.handles];
+    this.handles.clear();
+    for (const fh of open) await fh.close();
+  }
+
+  private async *iterate(opts: ChunkOptions): AsyncGenerator<DataChunk> {
+    const { layout } = this.plan;
+    const start = opts.start ?? 0;
+    const end = Math.min(opts.end ?? layout.dataLength, layout.dataLength);
+    if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(end)) {
+      throw new AgentError('E_BAD_ARGUMENT', `invalid chunk range [${start}, ${end})`, { file: this.path });
+    }
+    if (this.closed) throw new AgentError('E_BAD_ARGUMENT', 'data source already closed', { file: this.path });
+    const { first, last } = chunkRange(layout, start, end);
+    if (first > last) return;
+    const signal = opts.signal;
+    signal?.throwIfAborted();
+    const verify = opts.verify ?? true;
+    const batches = planBatches(layout, first, last);
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (e) {
+      throw mapFsError(e, this.path, 'Data.db');
+    }
+    this.handles.add(fh);
+    // Compressed: two read buffers used alternately (one being consumed, one being prefetched); their
+    // contents never escape because every chunk is decompressed into a new buffer.
+    // Uncompressed: each batch gets a new buffer, since the chunks handed out are views of it.
+    const compressed = this.plan.decompress !== null;
+    const slots: Uint8Array[] = [];
+    const bufferFor = (k: number, length: number): Uint8Array => {
+      if (!compressed) return Buffer.allocUnsafe(length);
+      const slot = slots[k & 1];
+      if (slot !== undefined && slot.length >= length) return slot;
+      const fresh = Buffer.allocUnsafe(Math.max(length, slot?.length ?? 0));
+      slots[k & 1] = fresh;
+      return fresh;
+    };
+    const startRead = (k: number): { buf: Uint8Array; done: Promise<Settled> } => {
+      const b = batches[k] as ReadBatch;
+      const buf = bufferFor(k, b.length);
+      return { buf, done: readFully(fh, buf, b.length, b.fileOffset, this.path, b) };
+    };
+    let pending: { buf: Uint8Array; done: Promise<Settled> } | null = startRead(0);
+    try {
+      for (let k = 0; k < batches.length; k++) {
+        const current: { buf: Uint8Array; done: Promise<Settled> } = pending as { buf: Uint8Array; done: Promise<Settled> };
+        const failure = await current.done;
+        pending = null;
+        if (failure !== null) throw failure;
+        signal?.throwIfAborted();
+        if (k + 1 < batches.length) pending = startRead(k + 1);
+        const batch = batches[k] as ReadBatch;
+        for (let i = batch.first; i < batch.first + batch.count; i++) {
+          const at = layout.fileStart(i) - batch.fileOffset;
+          const raw = current.buf.subarray(at, layout.fileEnd(i) - batch.fileOffset);
+          const bytes = compressed ? this.decodeChunk(raw, i, verify) : this.checkPlain(raw, i, verify);
+          yield { bytes, offset: i * layout.chunkLength, index: i };
+          signal?.throwIfAborted();
+        }
+      }
+    } finally {
+      // A prefetch may still be running when the consumer stops early; let it land before closing.
+      if (pending !== null) await pending.done;
+      if (this.handles.delete(fh)) await fh.close();
+    }
+  }
+
+  private corrupt(message: string, i: number, cause?: unknown): AgentError {
+    return new AgentError('E_CORRUPT_CHUNK', message, { file: this.path, chunk: i, offset: this.plan.layout.fileStart(i) }, cause === undefined ? undefined : { cause });
+  }
+
+  /** Compressed chunk: payload || u32 BE checksum of the payload (CompressedSequentialWriter). */
+  private decodeChunk(raw: Uint8Array, i: number, verify: boolean): Uint8Array {
+    const n = raw.length - 4;
+    const payload = raw.subarray(0, n);
+    if (verify) {
+      const stored = (((raw[n] as number) << 24) | ((raw[n + 1] as number) << 16) | ((raw[n + 2] as number) << 8) | (raw[n + 3] as number)) >>> 0;
+      const actual = this.plan.checksum(payload);
+      if (stored !== actual) throw this.corrupt(`chunk checksum mismatch: stored ${stored}, computed ${actual} over ${n} compressed bytes`, i);
+    }
+    const expected = chunkDataLength(this.plan.layout, i);
+    let out: Uint8Array;
+    try {
+      out = (this.plan.decompress as Decompressor)(payload, expected);
+    } catch (e) {
+      if (isAgentError(e)) throw e;
+      throw this.corrupt(`chunk does not decompress: ${(e as Error).message}`, i, e);
+    }
+    if (out.length !== expected) throw this.corrupt(`chunk decompressed to ${out.length} bytes, expected ${expected}`, i);
+    return out;
+  }
+
+  private checkPlain(bytes: Uint8Array, i: number, verify: boolean): Uint8Array {
+    const crcs = this.plan.crcs;
+    if (verify && crcs !== null) {
+      const stored = crcs[i] as number;
+      const actual = this.plan.checksum(bytes);
+      if (stored !== actual) throw this.corrupt(`checksum mismatch against CRC.db: stored ${stored}, computed ${actual} over ${bytes.length} bytes`, i);
+    }
+    return bytes;
+  }
+}

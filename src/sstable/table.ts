@@ -1,0 +1,100 @@
+/**
+ * One table's SSTables (from one or several nodes) read as one stream of live CQL rows:
+ * open each SSTable, decode it with its own format reader, merge and reconcile (src/merge).
+ *
+ * Memory budget: open SSTables x (compressed read buffer + one decompressed chunk + the rows held by
+ * the merge). See docs/memory.md.
+ */
+import { AgentError } from '../errors.js';
+import { makeClusteringOrder, type ValueComparator } from '../merge/clustering-order.js';
+import { mergeToCqlRows, type ColumnInfo, type MergeOptions } from '../merge/merge.js';
+import { partitionerFromClass } from '../merge/partitioner.js';
+import type { CqlRow } from '../merge/rows.js';
+import type { ColumnDef, TableSchema } from '../schema/model.js';
+import { isV3, type SSTableDescriptor } from './io/descriptor.js';
+import { openDataSource, type DataSource } from './io/data-source.js';
+import { readStatistics, type Statistics } from './io/statistics.js';
+import type { EventBatches } from './model.js';
+import { compareValues, mergeCounterContexts } from './types/index.js';
+import { baseType, isCounter, isMultiCell, native, type CqlType } from './types/model.js';
+import { buildV3Layout } from './v3/layout.js';
+import { readV3, type ReadOptions } from './v3/reader.js';
+
+export interface OpenedSSTable {
+  readonly descriptor: SSTableDescriptor;
+  readonly statistics: Statistics;
+  readonly data: DataSource;
+}
+
+export async function openSSTable(descriptor: SSTableDescriptor): Promise<OpenedSSTable> {
+  const statistics = await readStatistics(descriptor);
+  const data = await openDataSource(descriptor);
+  return { descriptor, statistics, data };
+}
+
+export async function closeAll(tables: readonly OpenedSSTable[]): Promise<void> {
+  for (const t of tables) await t.data.close();
+}
+
+/** The columns cells are decoded into: TableSchema.columns (ordinals are shared with CqlRow.values). */
+export function decodeColumns(schema: TableSchema): readonly ColumnDef[] {
+  return schema.columns;
+}
+
+/** Events of one SSTable, decoded with the reader of its format. */
+export function sstableEvents(t: OpenedSSTable, schema: TableSchema, opts: ReadOptions = {}): EventBatches {
+  const version = t.descriptor.version;
+  if (isV3(version)) {
+    const header = t.statistics.header;
+    if (header === null) throw new AgentError('E_BAD_FORMAT', 'Statistics.db has no serialization header', { file: t.descriptor.componentPath('Statistics.db') });
+    const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
+    return readV3(t.data, layout, opts);
+  }
+  throw new AgentError('E_UNSUPPORTED_VERSION', `SSTable format ${version} (Cassandra 2.x) is not decoded yet`, { file: t.data.path });
+}
+
+/** Order of collection cell paths, per column (list: TimeUUID; set: element; map: key; UDT: field index). */
+function pathComparator(type: CqlType): ValueComparator | undefined {
+  const t = baseType(type);
+  switch (t.kind) {
+    case 'list': return compareValues(native('timeuuid'));
+    case 'set': return compareValues(t.element);
+    case 'map': return compareValues(t.key);
+    case 'udt': return compareValues(native('smallint'));
+    default: return undefined;
+  }
+}
+
+export interface TableReadOptions {
+  /** seconds since the epoch: "now" for TTL expiry */
+  readonly nowInSec: number;
+  readonly signal?: AbortSignal;
+}
+
+export function mergeOptionsFor(schema: TableSchema, partitionerClass: string, opts: TableReadOptions): MergeOptions {
+  const columns = decodeColumns(schema);
+  const infos: ColumnInfo[] = columns.map((c) => ({ isCounter: isCounter(c.type), isMultiCell: isMultiCell(c.type), isStatic: c.kind === 'static' }));
+  const base = {
+    partitioner: partitionerFromClass(partitionerClass),
+    clustering: makeClusteringOrder(schema.clustering.map((c) => compareValues(c.type))),
+    columns: infos,
+    nowInSec: opts.nowInSec,
+    mergeCounterContexts,
+    pathComparators: columns.map((c) => pathComparator(c.type)),
+  };
+  return opts.signal === undefined ? base : { ...base, signal: opts.signal };
+}
+
+/**
+ * Live CQL rows of the given SSTables, merged as one table (replicas or several generations).
+ * @throws AgentError E_SCHEMA if the SSTables disagree on the partitioner
+ */
+export function tableRows(tables: readonly OpenedSSTable[], schema: TableSchema, opts: TableReadOptions): AsyncIterable<CqlRow[]> {
+  const partitioners = new Set(tables.map((t) => t.statistics.partitioner));
+  if (partitioners.size > 1) {
+    throw new AgentError('E_SCHEMA', `the SSTables of ${schema.keyspace}.${schema.table} use different partitioners: ${[...partitioners].join(', ')}`);
+  }
+  const partitioner = [...partitioners][0] ?? 'org.apache.cassandra.dht.Murmur3Partitioner';
+  const readOpts: ReadOptions = opts.signal === undefined ? {} : { signal: opts.signal };
+  return mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOptionsFor(schema, partitioner, opts));
+}

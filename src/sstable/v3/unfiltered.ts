@@ -1,0 +1,209 @@
+/**
+ * Synchronous decoders of one 3.x unfiltered (row or range-tombstone marker) over a Cursor (§5.4-§5.9).
+ * Sources: 3.11 UnfilteredSerializer, Cell.Serializer, Columns.Serializer.serializeSubset,
+ * ClusteringPrefix.Serializer, ClusteringBoundOrBoundary.Serializer.
+ */
+import { AgentError } from '../../errors.js';
+import { addWrap64, type Cursor } from '../cursor.js';
+import {
+  BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
+  type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
+} from '../model.js';
+import type { ColumnLayout, V3Layout } from './layout.js';
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+// Unfiltered flags (UnfilteredSerializer)
+const IS_MARKER = 0x02;
+const HAS_TIMESTAMP = 0x04;
+const HAS_TTL = 0x08;
+const HAS_DELETION = 0x10;
+const HAS_ALL_COLUMNS = 0x20;
+const HAS_COMPLEX_DELETION = 0x40;
+const EXTENSION_FLAG = 0x80;
+const IS_STATIC = 0x01;
+
+// Cell flags (Cell.Serializer)
+const CELL_IS_DELETED = 0x01;
+const CELL_IS_EXPIRING = 0x02;
+const CELL_HAS_EMPTY_VALUE = 0x04;
+const CELL_USE_ROW_TIMESTAMP = 0x08;
+const CELL_USE_ROW_TTL = 0x10;
+
+/** Reads `count` clustering values in blocks of 32 (§5.5). */
+export function readClusteringValues(c: Cursor, fixed: readonly number[], count: number): (Uint8Array | null)[] {
+  const out: (Uint8Array | null)[] = new Array<Uint8Array | null>(count);
+  let header = 0;
+  let bigHeader = 0n;
+  let useBig = false;
+  for (let i = 0; i < count; i++) {
+    const inBlock = i & 31;
+    if (inBlock === 0) {
+      useBig = count - i > 26;
+      if (useBig) bigHeader = c.uvintBig();
+      else header = c.uvint();
+    }
+    let bits: number;
+    if (useBig) bits = Number((bigHeader >> BigInt(inBlock * 2)) & 3n);
+    else bits = Math.floor(header / 2 ** (inBlock * 2)) & 3;
+    if ((bits & 2) !== 0) {
+      out[i] = null;
+    } else if ((bits & 1) !== 0) {
+      out[i] = EMPTY_BYTES;
+    } else {
+      const f = fixed[i] ?? -1;
+      out[i] = f >= 0 ? c.bytes(f) : c.vbytes();
+    }
+  }
+  return out;
+}
+
+function readDeltaDeletion(c: Cursor, l: V3Layout): DeletionTime {
+  const ts = addWrap64(l.minTimestamp, c.uvintBig());
+  const ldt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
+  return { markedForDeleteAt: ts, localDeletionTime: ldt };
+}
+
+/** Marker after its flags byte (§5.9). */
+export function readMarker(c: Cursor, l: V3Layout): RangeMarker {
+  const kind = c.u8() as BoundKind;
+  if (kind > 7 || kind === BoundKind.STATIC_CLUSTERING || kind === BoundKind.CLUSTERING) {
+    throw new AgentError('E_BAD_FORMAT', `invalid range-tombstone bound kind ${kind}`, { file: l.file, offset: c.offset - 1 });
+  }
+  const size = c.u16();
+  const values = readClusteringValues(c, l.clusteringFixed, size);
+  const markerSize = c.uvint();
+  c.need(markerSize);
+  c.uvint(); // previous unfiltered size
+  let open: DeletionTime | null = null;
+  let close: DeletionTime | null = null;
+  if (kind === BoundKind.EXCL_END_INCL_START_BOUNDARY || kind === BoundKind.INCL_END_EXCL_START_BOUNDARY) {
+    close = readDeltaDeletion(c, l);
+    open = readDeltaDeletion(c, l);
+  } else if (kind === BoundKind.EXCL_END_BOUND || kind === BoundKind.INCL_END_BOUND) {
+    close = readDeltaDeletion(c, l);
+  } else {
+    open = readDeltaDeletion(c, l);
+  }
+  return { kind: 'marker', bound: { kind, values }, open, close };
+}
+
+/** Indices (into the superset) of the columns present in a row (§5.7). */
+function readSubset(c: Cursor, superset: number, file: string): number[] | null {
+  if (superset < 64) {
+    if (superset <= 52) {
+      const missing = c.uvint();
+      if (missing === 0) return null;
+      const present: number[] = [];
+      for (let i = 0; i < superset; i++) if (Math.floor(missing / 2 ** i) % 2 === 0) present.push(i);
+      return present;
+    }
+    const missing = c.uvintBig();
+    if (missing === 0n) return null;
+    const present: number[] = [];
+    for (let i = 0; i < superset; i++) if (((missing >> BigInt(i)) & 1n) === 0n) present.push(i);
+    return present;
+  }
+  const delta = c.uvint();
+  const count = superset - delta;
+  if (delta > superset) throw new AgentError('E_BAD_FORMAT', `column subset larger than the header (${delta} > ${superset})`, { file, offset: c.offset });
+  if (count < Math.floor(superset / 2)) {
+    const present: number[] = new Array<number>(count);
+    for (let i = 0; i < count; i++) present[i] = c.uvint();
+    return present;
+  }
+  const present: number[] = [];
+  let next = 0;
+  for (let i = 0; i < delta; i++) {
+    const missing = c.uvint();
+    while (next < missing) present.push(next++);
+    next = missing + 1;
+  }
+  while (next < superset) present.push(next++);
+  return present;
+}
+
+/**
+ * Reads one cell (§5.8). Returns null for cells that must be skipped (dropped columns).
+ */
+function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, rowTs: bigint, rowTtl: number, rowLdt: number): Cell | null {
+  const flags = c.u8();
+  const timestamp = (flags & CELL_USE_ROW_TIMESTAMP) !== 0 ? rowTs : addWrap64(l.minTimestamp, c.uvintBig());
+  let ldt = NO_DELETION_TIME;
+  let ttl = NO_TTL;
+  if ((flags & CELL_USE_ROW_TTL) !== 0) {
+    ldt = rowLdt;
+    ttl = rowTtl;
+  } else {
+    if ((flags & (CELL_IS_DELETED | CELL_IS_EXPIRING)) !== 0) ldt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
+    if ((flags & CELL_IS_EXPIRING) !== 0) ttl = (c.uvintLow32() + l.minTTL) | 0;
+  }
+  const path = complex ? c.vbytes() : null;
+  let value: Uint8Array;
+  if ((flags & CELL_HAS_EMPTY_VALUE) !== 0) value = EMPTY_BYTES;
+  else if (!complex && col.fixedLength >= 0) value = c.bytes(col.fixedLength);
+  else value = c.vbytes();
+  if (col.ordinal < 0 || (col.droppedAt !== null && timestamp <= col.droppedAt)) {
+    if (col.ordinal === -2 && ldt === NO_DELETION_TIME) {
+      throw new AgentError('E_SCHEMA', 'a COMPACT STORAGE table without clustering holds dynamic (Thrift) cells, which have no CQL column in this schema', { file: l.file, offset: c.offset });
+    }
+    return null;
+  }
+  return { column: col.ordinal, path, timestamp, ttl, localDeletionTime: ldt, value };
+}
+
+/**
+ * Reads a row after its flags byte(s): clustering (unless static), sizes, liveness, deletion, cells.
+ */
+export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean): Row {
+  const clustering: ClusteringValues = isStatic ? [] : readClusteringValues(c, l.clusteringFixed, l.clusteringFixed.length);
+  const rowSize = c.uvint();
+  c.need(rowSize);
+  c.uvint(); // previous unfiltered size
+  let liveness: Liveness = EMPTY_LIVENESS;
+  let rowTs = I64_MIN;
+  let rowTtl = NO_TTL;
+  let rowLdt = NO_DELETION_TIME;
+  if ((flags & HAS_TIMESTAMP) !== 0) {
+    rowTs = addWrap64(l.minTimestamp, c.uvintBig());
+    if ((flags & HAS_TTL) !== 0) {
+      rowTtl = (c.uvintLow32() + l.minTTL) | 0;
+      rowLdt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
+    }
+    liveness = { timestamp: rowTs, ttl: rowTtl, localExpirationTime: rowLdt };
+  }
+  const deletion = (flags & HAS_DELETION) !== 0 ? readDeltaDeletion(c, l) : LIVE;
+  const columns = isStatic ? l.statics : l.regulars;
+  const present = (flags & HAS_ALL_COLUMNS) !== 0 ? null : readSubset(c, columns.length, l.file);
+  const n = present === null ? columns.length : present.length;
+  const cells: Cell[] = [];
+  let complexDeletions: Map<number, DeletionTime> | undefined;
+  const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
+  for (let i = 0; i < n; i++) {
+    const idx = present === null ? i : (present[i] as number);
+    const col = columns[idx];
+    if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${columns.length}`, { file: l.file, offset: c.offset });
+    if (!col.complex) {
+      const cell = readCell(c, l, col, false, rowTs, rowTtl, rowLdt);
+      if (cell !== null) cells.push(cell);
+      continue;
+    }
+    if (hasComplexDeletion) {
+      const d = readDeltaDeletion(c, l);
+      if (d.markedForDeleteAt !== I64_MIN && col.ordinal >= 0) {
+        if (col.droppedAt === null || d.markedForDeleteAt > col.droppedAt) (complexDeletions ??= new Map()).set(col.ordinal, d);
+      }
+    }
+    const count = c.uvint();
+    for (let k = 0; k < count; k++) {
+      const cell = readCell(c, l, col, true, rowTs, rowTtl, rowLdt);
+      if (cell !== null) cells.push(cell);
+    }
+  }
+  if (isStatic ? l.staticsNeedSort : l.regularsNeedSort) cells.sort((a, b) => a.column - b.column);
+  return complexDeletions === undefined
+    ? { kind: 'row', isStatic, clustering, liveness, deletion, cells }
+    : { kind: 'row', isStatic, clustering, liveness, deletion, cells, complexDeletions };
+}
+
+export const UNFILTERED_FLAGS = { IS_MARKER, EXTENSION_FLAG, IS_STATIC } as const;
