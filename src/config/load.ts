@@ -29,7 +29,7 @@ export function parseSettings(raw: unknown, source = 'settings'): FrozenSettings
   const result = settingsSchema.safeParse(raw);
   if (!result.success) {
     const lines = formatIssues(result.error);
-    throw new AgentError('E_BAD_ARGUMENT', `invalid settings in ${source}:\n  ${lines.join('\n  ')}`, { file: source });
+    throw new AgentError('E_BAD_ARGUMENT', `invalid settings in ${source}:\n  ${lines.join('\n  ')}`);
   }
   return deepFreeze(result.data);
 }

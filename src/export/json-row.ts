@@ -4,17 +4,29 @@
 import type { CqlRow, LiveValue } from '../merge/rows.js';
 import { selectStarColumns, type ColumnDef, type TableSchema } from '../schema/model.js';
 import { splitComposite } from '../sstable/composite.js';
-import { decodeCollectionJson, decodeJson } from '../sstable/types/index.js';
-import { baseType, type CqlType, type JsonValue } from '../sstable/types/model.js';
+import { formatCqlType, jsonCellsDecoder, jsonDecoder } from '../sstable/types/index.js';
+import { AgentError } from '../errors.js';
+import { baseType, isMultiCell, type CqlType, type JsonValue } from '../sstable/types/model.js';
 
 export type JsonRow = Record<string, JsonValue>;
 
 type Extract = (row: CqlRow, keyParts: readonly Uint8Array[]) => JsonValue;
 
-function liveToJson(type: CqlType, v: LiveValue | null | undefined): JsonValue {
-  if (v === null || v === undefined) return null;
-  if (v.kind === 'simple') return decodeJson(type, v.value);
-  return decodeCollectionJson(type, v.cells);
+/** Decoders compiled once per column (the hot path renders every value of every row). */
+function liveDecoder(type: CqlType): (v: LiveValue | null | undefined) => JsonValue {
+  const simple = jsonDecoder(type);
+  if (!isMultiCell(type)) {
+    return (v) => {
+      if (v === null || v === undefined) return null;
+      if (v.kind === 'simple') return simple(v.value);
+      throw new AgentError('E_SCHEMA', `column of type ${formatCqlType(type)} holds collection cells`);
+    };
+  }
+  const complex = jsonCellsDecoder(type);
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    return v.kind === 'simple' ? simple(v.value) : complex(v.cells);
+  };
 }
 
 /**
@@ -30,14 +42,17 @@ export function jsonRowRenderer(schema: TableSchema): (row: CqlRow) => JsonRow {
     const type = baseType(col.type);
     if (col.kind === 'partition_key') {
       const i = col.position;
-      return [col.name, (_row, parts) => { const p = parts[i]; return p === undefined ? null : decodeJson(type, p); }];
+      const decode = jsonDecoder(type);
+      return [col.name, (_row, parts) => { const p = parts[i]; return p === undefined ? null : decode(p); }];
     }
     if (col.kind === 'clustering') {
       const i = col.position;
-      return [col.name, (row) => { const v = row.clustering[i]; return v === null || v === undefined ? null : decodeJson(type, v); }];
+      const decode = jsonDecoder(type);
+      return [col.name, (row) => { const v = row.clustering[i]; return v === null || v === undefined ? null : decode(v); }];
     }
     const ordinal = ordinals.get(col) ?? -1;
-    return [col.name, (row) => liveToJson(type, row.values[ordinal])];
+    const decode = liveDecoder(type);
+    return [col.name, (row) => decode(row.values[ordinal])];
   });
   return (row) => {
     const parts = composite ? splitComposite(row.partitionKey) : [row.partitionKey];

@@ -50,6 +50,8 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
   const lv = row.liveness;
   del = livenessDeletion(lv, del);
   let exists = lv.timestamp > del && livenessIsLive(lv, now);
+  // most rows have no deletion over them: skip the per-cell BigInt comparison then
+  const deleted = del !== I64_MIN;
   const cells = row.cells;
   const n = cells.length;
   const multi = ctx.multiCell;
@@ -61,7 +63,7 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
     if (kind === undefined) throw unknownColumn(col);
     if (kind === 0) {
       i++;
-      if (cell.timestamp > del && cellIsLive(cell, now)) {
+      if ((!deleted || cell.timestamp > del) && cellIsLive(cell, now)) {
         values[col] = { kind: 'simple', value: cell.value };
         exists = true;
       }
@@ -179,6 +181,3 @@ function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: numbe
   }
   return live;
 }
-
-/** I64_MIN, re-exported for callers that track "no deletion" as a bare markedForDeleteAt. */
-export const NO_DELETION: bigint = I64_MIN;

@@ -39,7 +39,7 @@ export function parseCqlSchema(text: string, opts: { defaultKeyspace?: string } 
 
 class DdlParser {
   private readonly tables = new Map<string, RawTable>();
-  private readonly udts = new UserTypeRegistry(where);
+  private readonly udts = new UserTypeRegistry();
 
   constructor(
     private readonly c: TokenCursor,
@@ -47,7 +47,7 @@ class DdlParser {
   ) {}
 
   parseAll(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     while (!c.atEnd()) {
       if (c.acceptPunct(';')) continue;
       this.statement();
@@ -64,7 +64,7 @@ class DdlParser {
   }
 
   private statement(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     const t = c.peek();
     if (c.acceptKeyword('create')) {
       if (c.acceptKeyword('table') || c.acceptKeyword('columnfamily')) return this.createTable();
@@ -91,7 +91,7 @@ class DdlParser {
 
   /** Consumes tokens up to (not including) the `;` that ends the statement. */
   private skipStatement(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     let depth = 0;
     while (!c.atEnd()) {
       const t = c.peek();
@@ -105,7 +105,7 @@ class DdlParser {
   }
 
   private ifExists(not: boolean): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     if (c.acceptKeyword('if')) {
       if (not) c.expectKeyword('not');
       c.expectKeyword('exists');
@@ -113,7 +113,7 @@ class DdlParser {
   }
 
   private qualifiedName(what: string): { keyspace: string; name: string; at: Token } {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     const at = c.peek();
     const first = c.expectIdent(what);
     if (c.acceptPunct('.')) return { keyspace: first, name: c.expectIdent(what), at };
@@ -122,7 +122,7 @@ class DdlParser {
   }
 
   private createType(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     this.ifExists(true);
     const { keyspace, name } = this.qualifiedName('a type name');
     c.expectPunct('(');
@@ -139,7 +139,7 @@ class DdlParser {
   }
 
   private createTable(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     this.ifExists(true);
     const { keyspace, name, at } = this.qualifiedName('a table name');
     const t: RawTable = {
@@ -176,7 +176,7 @@ class DdlParser {
   }
 
   private primaryKeyClause(t: RawTable): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     const pkAt = c.next();
     c.next();
     if (t.partitionKey.length > 0) c.failAt('the primary key is declared twice', pkAt);
@@ -197,7 +197,7 @@ class DdlParser {
   }
 
   private tableProperty(t: RawTable): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     if (c.acceptKeyword('compact')) {
       c.expectKeyword('storage');
       t.compact = true;
@@ -235,7 +235,7 @@ class DdlParser {
 
   /** An option value: a term, possibly a map, list or tuple literal, up to the next AND or `;`. */
   private skipOptionValue(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     let depth = 0;
     let consumed = 0;
     while (!c.atEnd()) {
@@ -262,7 +262,7 @@ class DdlParser {
   }
 
   private alterTable(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     const t = this.existingTable();
     if (c.acceptKeyword('add')) {
       const one = (): void => {
@@ -333,7 +333,7 @@ class DdlParser {
   }
 
   private alterType(): void {
-    const c = this.c;
+    const c: TokenCursor = this.c;
     const { keyspace, name, at } = this.qualifiedName('a type name');
     const def = this.udts.get(keyspace, name);
     if (def === undefined) c.failAt(`unknown type ${keyspace}.${name}`, at);

@@ -14,7 +14,9 @@ import { canonical, loadExpectations, matches, type Expectation, type Row } from
 
 const present = haveFixture('expected');
 const all = present ? loadExpectations(join(FIXTURES_ROOT, 'expected')) : [];
-const sstableSets = all.filter((e) => e.kind === undefined && e.rowCount !== null);
+/** Formats with a decoder in this build; every set of these formats must pass. */
+const DECODED_FORMATS = new Set(['ma', 'mb', 'mc', 'md', 'me']);
+const sstableSets = all.filter((e) => e.kind === undefined && e.rowCount !== null && DECODED_FORMATS.has(e.format));
 const tmp = mkdtempSync(join(tmpdir(), 'ce-conformance-'));
 
 async function dump(e: Expectation, nowInSec: number): Promise<Row[]> {
@@ -76,12 +78,9 @@ describe.runIf(present)('fixture conformance', () => {
     describe(`format ${format}`, () => {
       for (const e of sets) {
         it(e.file, async () => {
-          if (e.rowsAfterExpiry !== undefined) {
-            check(e, await dump(e, await writeTimeNow(e)), false);
-            check(e, await dump(e, Math.floor(Date.now() / 1000)), true);
-          } else {
-            check(e, await dump(e, Math.floor(Date.now() / 1000)), false);
-          }
+          // `rows` is the view right after the data was written (MANIFEST.md); `rowsAfterExpiry` today's.
+          check(e, await dump(e, await writeTimeNow(e)), false);
+          if (e.rowsAfterExpiry !== undefined) check(e, await dump(e, Math.floor(Date.now() / 1000)), true);
         });
       }
     });

@@ -144,8 +144,8 @@ export class ByteReader {
     }
     const extra = Math.clz32(~(first << 24));
     this.need(1 + extra, what);
-    let hi = first & (0xff >> extra);
-    let lo = 0;
+    let hi = 0;
+    let lo = first & (0xff >> extra);
     // Accumulate in two 32-bit halves: at most 8 extra bytes plus the first byte's low bits (64 bits).
     for (let k = 1; k <= extra; k++) {
       const b = this.bytes[this.pos + k] as number;

@@ -25,15 +25,15 @@ export interface ReadBatch {
 /** Target bytes per read(): large enough to keep syscalls (and sshfs round trips) rare, small enough to bound memory. */
 export const READ_BATCH_BYTES = 1 << 20;
 
-/** Layout of a compressed Data.db from CompressionInfo offsets; the last chunk ends at the file length. */
+/** Layout of a compressed Data.db from CompressionInfo offsets; the last stored chunk ends at the file length; empty trailing chunks are left out. */
 export function compressedLayout(offsets: Float64Array | number[], chunkLength: number, dataLength: number, fileLength: number): ChunkLayout {
-  const count = offsets.length;
+  const stored = offsets.length;
   return {
-    count,
+    count: Math.min(stored, Math.ceil(dataLength / chunkLength)),
     chunkLength,
     dataLength,
     fileStart: (i) => offsets[i] as number,
-    fileEnd: (i) => (i + 1 < count ? (offsets[i + 1] as number) : fileLength),
+    fileEnd: (i) => (i + 1 < stored ? (offsets[i + 1] as number) : fileLength),
   };
 }
 

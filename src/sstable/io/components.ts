@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { AgentError } from '../../errors.js';
 import type { SSTableDescriptor } from './descriptor.js';
 
-function mapFsError(e: unknown, file: string, what: string): AgentError {
+/** Maps a file-system error: ENOENT -> E_MISSING_COMPONENT, anything else -> E_IO. */
+export function mapFsError(e: unknown, file: string, what: string): AgentError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new AgentError('E_MISSING_COMPONENT', `${what} is missing`, { file }, { cause: e });
   return new AgentError('E_IO', `cannot read ${what}: ${(e as Error).message}`, { file }, { cause: e });
@@ -46,4 +47,3 @@ export async function readToc(desc: SSTableDescriptor): Promise<ReadonlySet<stri
   return names;
 }
 
-export { mapFsError };

@@ -14,7 +14,7 @@ export interface CompressionInfo {
   chunkLength: number;
   /** total uncompressed length of Data.db */
   dataLength: number;
-  /** file offset of chunk i in Data.db */
+  /** file offset of chunk i in Data.db; entries beyond ceil(dataLength / chunkLength) are empty trailing chunks */
   chunkOffsets: Float64Array | number[];
 }
 
@@ -39,9 +39,11 @@ export function parseCompressionInfo(bytes: Uint8Array, file: string): Compressi
   const countAt = r.pos;
   const chunkCount = r.i32('the chunk count');
   const expected = Math.ceil(dataLength / chunkLength);
-  // An empty sstable may still record one (empty) chunk; anything else must match the data length.
-  if (chunkCount < 0 || (chunkCount !== expected && !(dataLength === 0 && chunkCount <= 1))) {
-    throw new AgentError('E_BAD_FORMAT', `chunk count ${chunkCount} does not match data length ${dataLength} / chunk length ${chunkLength} (expected ${expected})`, { file, offset: countAt });
+  // More offsets than the data length needs is legal: some 3.0.x writers end the file with an empty
+  // chunk (a final flush of an empty buffer). Readers only ever address chunk floor(pos / chunkLength)
+  // (CompressionMetadata.chunkFor), so such trailing chunks are never read. Fewer is an error.
+  if (chunkCount < expected) {
+    throw new AgentError('E_BAD_FORMAT', `chunk count ${chunkCount} is too small for data length ${dataLength} / chunk length ${chunkLength} (expected ${expected})`, { file, offset: countAt });
   }
   r.need(chunkCount * 8, `the ${chunkCount} chunk offsets`);
   const chunkOffsets = new Float64Array(chunkCount);

@@ -1,9 +1,9 @@
 /**
  * The uncompressed byte stream of Data.db, delivered chunk by chunk with every checksum verified (§3).
  *
- * Ownership: every DataChunk.bytes is a fresh buffer (or a view of one) that this module never writes
- * again, so consumers may keep views into it for as long as they like. Memory per active iteration:
- * two read batches (READ_BATCH_BYTES each) plus the chunks the consumer still holds.
+ * Ownership: every DataChunk.bytes is a buffer of its own that this module never writes again, so
+ * consumers may keep views into it for as long as they like; a view keeps one chunk alive. Memory per
+ * active iteration: two read batches (READ_BATCH_BYTES each) plus the chunks the consumer still holds.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AgentError, isAgentError } from '../../errors.js';
@@ -78,7 +78,7 @@ export async function openDataSource(desc: SSTableDescriptor): Promise<DataSourc
     const info = parseCompressionInfo(await readComponent(desc, 'CompressionInfo.db'), ciFile);
     const decompress = decompressorFor(info.compressor);
     if (decompress === null) {
-      throw new AgentError('E_UNSUPPORTED_COMPRESSOR', `compressor '${info.compressor}' is not supported by this build (no binding installed for it)`, { file: ciFile });
+      throw new AgentError('E_UNSUPPORTED_COMPRESSOR', `Data.db is compressed with '${info.compressor}' (per ${ciFile}), which this build cannot decompress (no binding installed for it)`, { file: path });
     }
     const layout = compressedLayout(info.chunkOffsets, info.chunkLength, info.dataLength, fileLength);
     validateCompressedLayout(layout, fileLength, path);
@@ -103,33 +103,58 @@ function plainPlanFromCrc(bytes: Uint8Array, crcFile: string, path: string, file
   if (chunkSize <= 0) throw new AgentError('E_BAD_FORMAT', `CRC.db chunk size must be positive, found ${chunkSize}`, { file: crcFile, offset: 0 });
   const layout = plainLayout(chunkSize, fileLength);
   const stored = Math.floor((bytes.length - 4) / 4);
-  if (stored > layout.count) {
+  // Trailing entries equal to the checksum of nothing come from a final flush of an empty buffer
+  // (ChecksummedSequentialWriter); anything else beyond the data means Data.db lost bytes.
+  const empty = checksum(new Uint8Array(0));
+  let extraOk = true;
+  for (let i = layout.count; i < stored; i++) if (view.getUint32(4 + i * 4) !== empty) extraOk = false;
+  if (stored > layout.count && !extraOk) {
     throw new AgentError('E_TRUNCATED', `CRC.db holds checksums for ${stored} chunks of ${chunkSize} bytes, but Data.db (${fileLength} bytes) ends inside chunk ${layout.count}`, { file: path, chunk: layout.count, offset: fileLength });
   }
   if (stored < layout.count || (bytes.length - 4) % 4 !== 0) {
     throw new AgentError('E_TRUNCATED', `CRC.db holds ${stored} checksums, Data.db has ${layout.count} chunks of ${chunkSize} bytes`, { file: crcFile, offset: bytes.length });
   }
-  const crcs = new Uint32Array(stored);
-  for (let i = 0; i < stored; i++) crcs[i] = view.getUint32(4 + i * 4);
+  const crcs = new Uint32Array(layout.count);
+  for (let i = 0; i < layout.count; i++) crcs[i] = view.getUint32(4 + i * 4);
   return { layout, decompress: null, crcs, checksum };
 }
 
 type Settled = AgentError | null;
+/** One batch being read: a single buffer holding all its chunks (compressed) or one buffer per chunk (plain). */
+interface InFlight {
+  readonly bufs: Uint8Array[];
+  readonly done: Promise<Settled>;
+}
 
 /**
- * Reads exactly `length` bytes at `position` (looping over short reads, which network file systems
- * return). Resolves to the error instead of rejecting, so a prefetch that fails while the consumer is busy
- * never becomes an unhandled rejection.
+ * Fills `bufs` (consecutive file bytes from `position`) with one readv() in the common case, looping over
+ * short reads (network file systems return them). Resolves to the error instead of rejecting, so a
+ * prefetch that fails while the consumer is busy never becomes an unhandled rejection.
  */
-async function readFully(fh: FileHandle, buf: Uint8Array, length: number, position: number, path: string, batch: ReadBatch): Promise<Settled> {
-  let got = 0;
+async function readFully(fh: FileHandle, bufs: Uint8Array[], position: number, path: string, batch: ReadBatch): Promise<Settled> {
+  let idx = 0;
+  let inner = 0;
+  let pos = position;
   try {
-    while (got < length) {
-      const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    while (idx < bufs.length) {
+      const head = (bufs[idx] as Uint8Array).subarray(inner);
+      const { bytesRead } = await fh.readv([head, ...bufs.slice(idx + 1)], pos);
       if (bytesRead === 0) {
-        return new AgentError('E_TRUNCATED', `Data.db ended after ${position + got} bytes while reading chunks ${batch.first}..${batch.first + batch.count - 1} (expected ${position + length})`, { file: path, chunk: batch.first, offset: batch.fileOffset });
+        return new AgentError('E_TRUNCATED', `Data.db ended after ${pos} bytes while reading chunks ${batch.first}..${batch.first + batch.count - 1} (expected ${batch.fileOffset + batch.length})`, { file: path, chunk: batch.first, offset: batch.fileOffset });
       }
-      got += bytesRead;
+      pos += bytesRead;
+      let left = bytesRead;
+      while (left > 0 && idx < bufs.length) {
+        const room = (bufs[idx] as Uint8Array).length - inner;
+        if (left < room) {
+          inner += left;
+          left = 0;
+        } else {
+          left -= room;
+          idx++;
+          inner = 0;
+        }
+      }
     }
     return null;
   } catch (e) {
@@ -182,36 +207,42 @@ class FileDataSource implements DataSource {
     this.handles.add(fh);
     // Compressed: two read buffers used alternately (one being consumed, one being prefetched); their
     // contents never escape because every chunk is decompressed into a new buffer.
-    // Uncompressed: each batch gets a new buffer, since the chunks handed out are views of it.
+    // Uncompressed: one new buffer per chunk, filled by the same single readv(), so a consumer holding a
+    // view keeps only that chunk alive.
     const compressed = this.plan.decompress !== null;
     const slots: Uint8Array[] = [];
-    const bufferFor = (k: number, length: number): Uint8Array => {
-      if (!compressed) return Buffer.allocUnsafe(length);
+    const buffersFor = (k: number, b: ReadBatch): Uint8Array[] => {
+      if (!compressed) {
+        const out: Uint8Array[] = [];
+        for (let i = b.first; i < b.first + b.count; i++) out.push(Buffer.allocUnsafeSlow(layout.fileEnd(i) - layout.fileStart(i)));
+        return out;
+      }
       const slot = slots[k & 1];
-      if (slot !== undefined && slot.length >= length) return slot;
-      const fresh = Buffer.allocUnsafe(Math.max(length, slot?.length ?? 0));
+      if (slot !== undefined && slot.length >= b.length) return [slot.subarray(0, b.length)];
+      const fresh = Buffer.allocUnsafe(Math.max(b.length, slot?.length ?? 0));
       slots[k & 1] = fresh;
-      return fresh;
+      return [fresh.subarray(0, b.length)];
     };
-    const startRead = (k: number): { buf: Uint8Array; done: Promise<Settled> } => {
+    const startRead = (k: number): InFlight => {
       const b = batches[k] as ReadBatch;
-      const buf = bufferFor(k, b.length);
-      return { buf, done: readFully(fh, buf, b.length, b.fileOffset, this.path, b) };
+      const bufs = buffersFor(k, b);
+      return { bufs, done: readFully(fh, bufs, b.fileOffset, this.path, b) };
     };
-    let pending: { buf: Uint8Array; done: Promise<Settled> } | null = startRead(0);
+    let pending: InFlight | null = startRead(0);
     try {
       for (let k = 0; k < batches.length; k++) {
-        const current: { buf: Uint8Array; done: Promise<Settled> } = pending as { buf: Uint8Array; done: Promise<Settled> };
+        const current = pending as InFlight;
         const failure = await current.done;
         pending = null;
         if (failure !== null) throw failure;
         signal?.throwIfAborted();
         if (k + 1 < batches.length) pending = startRead(k + 1);
         const batch = batches[k] as ReadBatch;
+        const whole = current.bufs[0] as Uint8Array;
         for (let i = batch.first; i < batch.first + batch.count; i++) {
-          const at = layout.fileStart(i) - batch.fileOffset;
-          const raw = current.buf.subarray(at, layout.fileEnd(i) - batch.fileOffset);
-          const bytes = compressed ? this.decodeChunk(raw, i, verify) : this.checkPlain(raw, i, verify);
+          const bytes = compressed
+            ? this.decodeChunk(whole.subarray(layout.fileStart(i) - batch.fileOffset, layout.fileEnd(i) - batch.fileOffset), i, verify)
+            : this.checkPlain(current.bufs[i - batch.first] as Uint8Array, i, verify);
           yield { bytes, offset: i * layout.chunkLength, index: i };
           signal?.throwIfAborted();
         }

@@ -8,6 +8,7 @@
 import { inflateSync } from 'node:zlib';
 import { uncompressSync as lz4Uncompress } from 'lz4-napi';
 import { uncompressSync as snappyUncompress } from 'snappy';
+import { decompress as zstdDecompress } from 'fzstd';
 
 export type Decompressor = (src: Uint8Array, expectedLength: number) => Uint8Array;
 
@@ -41,13 +42,26 @@ function deflate(src: Uint8Array, expectedLength: number): Uint8Array {
   return inflateSync(src, { maxOutputLength: Math.max(1, expectedLength) });
 }
 
+/**
+ * ZstdCompressor (Cassandra 4.0's, also written by ScyllaDB into mc files): one zstd frame per chunk
+ * (C/io/compress/ZstdCompressor.java uses Zstd.compressByteArray). Decoded with fzstd, a pure-JS
+ * decoder: slower than the native codecs, and only files written with Zstd pay for it.
+ */
+function zstd(src: Uint8Array, expectedLength: number): Uint8Array {
+  const out = new Uint8Array(expectedLength);
+  const got = zstdDecompress(src, out);
+  if (got.length !== expectedLength) throw new Error(`Zstd chunk holds ${got.length} uncompressed bytes, expected ${expectedLength}`);
+  return got.buffer === out.buffer ? got : out;
+}
+
 const DECOMPRESSORS: ReadonlyMap<string, Decompressor> = new Map([
   ['LZ4Compressor', lz4],
   ['SnappyCompressor', snappy],
   ['DeflateCompressor', deflate],
+  ['ZstdCompressor', zstd],
 ]);
 
-/** The decompressor for a simple class name, or null when unsupported (ZstdCompressor needs a binding this build lacks). */
+/** The decompressor for a simple class name, or null when unsupported. */
 export function decompressorFor(compressor: string): Decompressor | null {
   return DECOMPRESSORS.get(compressor) ?? null;
 }

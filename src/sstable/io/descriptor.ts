@@ -203,7 +203,7 @@ interface Group {
 
 /**
  * The live sstables of one table directory, sorted by generation. Skips temporary names, `snapshots/`,
- * `backups/`, index sub-directories (unless asked for), sstables named by unfinished or committed-away
+ * `backups/`, secondary-index sstables (`.<index>` sub-directories, 2.1 `<table>.<index>` names) unless asked for, sstables named by unfinished or committed-away
  * transaction logs, and groups without Data.db. Throws E_UNSUPPORTED_VERSION for a live sstable of
  * another format (e.g. `jb`, `na`): silently skipping it would lose data.
  */
@@ -224,6 +224,8 @@ export async function listSSTables(tableDir: string, opts: ListOptions = {}): Pr
     }
     const parsed = parseSSTableFileName(entry.name);
     if (parsed === null || parsed.temporary) continue;
+    // 2.1 keeps secondary-index sstables beside the base table's, named `<ks>-<table>.<index>-ka-…`.
+    if (parsed.table !== null && parsed.table.includes('.') && opts.includeSecondaryIndexes !== true) continue;
     const prefix = prefixOf(entry.name, parsed);
     let g = groups.get(prefix);
     if (g === undefined) {

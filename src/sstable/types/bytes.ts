@@ -108,12 +108,12 @@ const utf8Encoder = new TextEncoder();
 
 /**
  * UTF-8 text of `b[s..e)`. Invalid sequences become U+FFFD (Cassandra validates text on write, so
- * they only occur in damaged files; a dump should not stop there). Short pure-ASCII runs skip
- * TextDecoder, whose call overhead dominates for small cells.
+ * they only occur in damaged files; a dump should not stop there). Very short pure-ASCII runs skip
+ * TextDecoder, whose call overhead dominates below ~8 bytes.
  */
 export function utf8(b: Uint8Array, s: number, e: number): string {
   const n = e - s;
-  if (n <= 24) {
+  if (n <= 8) {
     let out = '';
     for (let i = s; i < e; i++) {
       const c = u8(b, i);

@@ -65,10 +65,16 @@ export const NATIVE_DECODERS: Readonly<Record<NativeTypeName, RangeDecoder>> = {
 /** Types whose zero-length value is itself ("" / "0x"), not the "" marker of an empty value. */
 export const KEEPS_EMPTY: ReadonlySet<NativeTypeName> = new Set<NativeTypeName>(['ascii', 'text', 'blob']);
 
-/** Decodes a native value, applying the zero-length rule (pitfall P4: "" for an empty value). */
+/** The decoders with the zero-length rule applied (pitfall P4: "" for an empty value). */
+export const NATIVE_JSON: Readonly<Record<NativeTypeName, RangeDecoder>> = Object.fromEntries(
+  Object.entries(NATIVE_DECODERS).map(([name, d]): [string, RangeDecoder] => [
+    name,
+    KEEPS_EMPTY.has(name as NativeTypeName) ? d : (b, s, e) => (s === e ? '' : d(b, s, e)),
+  ]),
+) as Record<NativeTypeName, RangeDecoder>;
+
 export function decodeNative(name: NativeTypeName, b: Uint8Array, s: number, e: number): JsonValue {
-  if (s === e && !KEEPS_EMPTY.has(name)) return '';
-  return NATIVE_DECODERS[name](b, s, e);
+  return NATIVE_JSON[name](b, s, e);
 }
 
 export { blob as blobDecoder };

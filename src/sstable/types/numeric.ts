@@ -106,11 +106,36 @@ export function compareDecimals(a: Decimal, b: Decimal): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
 /**
  * The shortest decimal (as a number) that maps back to the same float32 as `f` (which must already be
- * a float32 value). Binary search works because rounding to more digits never moves further away.
+ * a float32 value), taking the closest one among equally short candidates.
+ *
+ * Fast path: for p = 1..9 digits, m = round(|f| * 10^k) and m / 10^k is ONE correctly rounded
+ * operation on exact operands (m < 2^53, 10^k exact for k <= 22), i.e. the double nearest the
+ * p-digit decimal, which prints as that decimal. When |f| * 10^k lands too near a rounding tie to
+ * trust m, or k is out of range (tiny or huge floats), `toPrecision` decides.
  */
 export function float32Shortest(f: number): number {
+  if (!Number.isFinite(f) || (Number.isInteger(f) && Math.abs(f) < 16777216)) return f;
+  const a = Math.abs(f);
+  let e = Math.floor(Math.log10(a));
+  if (10 ** e > a) e--;
+  for (let p = 1; p <= 9; p++) {
+    const k = p - 1 - e;
+    if (k > 22 || k < -22) return float32ShortestSlow(f);
+    const scaled = k >= 0 ? a * (POW10[k] ?? 1) : a / (POW10[-k] ?? 1);
+    const m = Math.round(scaled);
+    if (Math.abs(scaled - Math.floor(scaled) - 0.5) < 1e-6) return float32ShortestSlow(f);
+    const cand = k >= 0 ? m / (POW10[k] ?? 1) : m * (POW10[-k] ?? 1);
+    if (Math.fround(cand) === a) return f < 0 ? -cand : cand;
+  }
+  return float32ShortestSlow(f);
+}
+
+/** Reference implementation: binary search on `toPrecision` (rounding to more digits never moves away). */
+export function float32ShortestSlow(f: number): number {
   if (!Number.isFinite(f) || (Number.isInteger(f) && Math.abs(f) < 16777216)) return f;
   let lo = 1;
   let hi = 9;

@@ -86,6 +86,37 @@ function resolve(
 }
 
 /**
+ * Cassandra's internal column order (3.11 ColumnDefinition.compareTo / comparisonOrder): simple columns
+ * before complex ones, then by name, comparing the first six bytes unsigned with the top bit of the first
+ * byte inverted, then the whole name unsigned. SerializationHeader.Serializer rebuilds its column lists in
+ * this order whatever order the file lists them in (the row bitmaps and cells follow it); Cassandra's own
+ * writers already list them so, but other writers (ScyllaDB's) do not.
+ */
+function compareColumnOrder(a: { complex: boolean; nameBytes: Uint8Array }, b: { complex: boolean; nameBytes: Uint8Array }): number {
+  if (a.complex !== b.complex) return a.complex ? 1 : -1;
+  const x = a.nameBytes;
+  const y = b.nameBytes;
+  for (let i = 0; i < 6; i++) {
+    let bx = x[i] ?? 0;
+    let by = y[i] ?? 0;
+    if (i === 0) {
+      bx ^= 0x80;
+      by ^= 0x80;
+    }
+    if (bx !== by) return bx - by;
+  }
+  const n = Math.min(x.length, y.length);
+  for (let i = 6; i < n; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  return x.length - y.length;
+}
+
+function internalOrder<T extends { nameBytes: Uint8Array; type: string }>(cols: readonly T[], file: string): T[] {
+  const keyed = cols.map((c) => ({ c, complex: isMultiCell(parseHeaderType(c.type, file)), nameBytes: c.nameBytes }));
+  keyed.sort(compareColumnOrder);
+  return keyed.map((k) => k.c);
+}
+
+/**
  * @param columns the decode columns (TableSchema.columns plus hidden ones, see decodeColumns)
  * @throws AgentError E_SCHEMA when the header names a column the schema neither has nor dropped
  */
@@ -93,8 +124,8 @@ export function buildV3Layout(header: SerializationHeader, schema: TableSchema, 
   const byName = new Map<string, { def: ColumnDef; ordinal: number }>();
   columns.forEach((def, ordinal) => byName.set(def.name, { def, ordinal }));
   const staticCompact = schema.flavour === 'staticCompact';
-  const statics = header.staticColumns.map((c) => resolve(c.name, c.type, byName, schema, file));
-  const regulars = header.regularColumns.map((c) => {
+  const statics = internalOrder(header.staticColumns, file).map((c) => resolve(c.name, c.type, byName, schema, file));
+  const regulars = internalOrder(header.regularColumns, file).map((c) => {
     // In static compact tables the header's regular column is the internal dynamic `value` column.
     if (staticCompact && !byName.has(c.name)) {
       return { name: c.name, ordinal: -2, complex: false, fixedLength: fixedLength(parseHeaderType(c.type, file)), droppedAt: null };

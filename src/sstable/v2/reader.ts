@@ -1,0 +1,172 @@
+/**
+ * Streaming reader of a 2.x Data.db (ka, la, lb): chunks in, batches of events out (one await per chunk),
+ * the same events a 3.x reader emits for the same data (src/sstable/model.ts).
+ *
+ * Each structure (partition header, atom, end of partition) is decoded atomically over the cursor; if the
+ * fed bytes end inside it, the cursor rewinds and the next chunk(s) are fed (see cursor.ts). Decoded atoms
+ * go to the PartitionProcessor, which never needs more bytes.
+ */
+import { AgentError } from '../../errors.js';
+import { Cursor, NEED_MORE } from '../cursor.js';
+import type { DataSource } from '../io/data-source.js';
+import { NO_DELETION_TIME, NO_TTL, type SSTableEvent } from '../model.js';
+import type { ReadOptions } from '../v3/reader.js';
+import type { V2Layout } from './layout.js';
+import { PartitionProcessor } from './partition.js';
+
+// OnDiskAtom / ColumnSerializer masks (§6.2)
+const DELETION_MASK = 0x01;
+const EXPIRATION_MASK = 0x02;
+const COUNTER_MASK = 0x04;
+const COUNTER_UPDATE_MASK = 0x08;
+const RANGE_TOMBSTONE_MASK = 0x10;
+const UNKNOWN_MASK = 0xe0;
+
+const EMPTY = new Uint8Array(0);
+
+const enum State { PartitionHeader, Atoms }
+
+function bytes32(c: Cursor): Uint8Array {
+  const n = c.i32();
+  if (n < 0) throw new AgentError('E_BAD_FORMAT', `negative value length ${n}`, { file: c.file, offset: c.offset - 4 });
+  return c.bytes(n);
+}
+
+/**
+ * Decodes one atom (after its name) and hands it to the processor. All reads happen before the processor
+ * is called, so a NEED_MORE leaves the processor untouched.
+ */
+function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], name: Uint8Array, offset: number): void {
+  const mask = c.u8();
+  if ((mask & UNKNOWN_MASK) !== 0) {
+    throw new AgentError('E_BAD_FORMAT', `unknown atom mask 0x${mask.toString(16)}`, { file: c.file, offset });
+  }
+  if ((mask & RANGE_TOMBSTONE_MASK) !== 0) {
+    const max = c.bytes(c.u16());
+    const localDeletionTime = c.i32();
+    const markedForDeleteAt = c.i64();
+    p.tombstone(batch, name, max, { markedForDeleteAt, localDeletionTime }, offset);
+    return;
+  }
+  if ((mask & COUNTER_MASK) !== 0) {
+    const lastDelete = c.i64();
+    const ts = c.i64();
+    const value = bytes32(c);
+    p.cell(batch, name, ts, NO_TTL, NO_DELETION_TIME, value, lastDelete, offset);
+    return;
+  }
+  if ((mask & EXPIRATION_MASK) !== 0) {
+    const ttl = c.i32();
+    const expiration = c.i32();
+    const ts = c.i64();
+    const value = bytes32(c);
+    p.cell(batch, name, ts, ttl, expiration, value, null, offset);
+    return;
+  }
+  const ts = c.i64();
+  const value = bytes32(c);
+  if ((mask & COUNTER_UPDATE_MASK) !== 0) {
+    throw new AgentError('E_BAD_FORMAT', 'a counter update cell (memtable-only) in an sstable', { file: c.file, offset });
+  }
+  if ((mask & DELETION_MASK) !== 0) {
+    if (value.length !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${value.length}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
+    const ldt = (((value[0] as number) << 24) | ((value[1] as number) << 16) | ((value[2] as number) << 8) | (value[3] as number)) | 0;
+    p.cell(batch, name, ts, NO_TTL, ldt, EMPTY, null, offset);
+    return;
+  }
+  p.cell(batch, name, ts, NO_TTL, NO_DELETION_TIME, value, null, offset);
+}
+
+/**
+ * Yields events: partition, [static row], rows and markers, end, for every partition in [start, end).
+ * @throws AgentError E_TRUNCATED, E_BAD_FORMAT, E_CORRUPT_CHUNK (from the source), E_SCHEMA (cells of columns
+ *   the schema has not) naming the file and stream offset
+ */
+export async function* readV2(source: DataSource, layout: V2Layout, opts: ReadOptions = {}): AsyncGenerator<SSTableEvent[]> {
+  const start = opts.start ?? 0;
+  const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
+  if (start >= stopAt) return;
+  const c = new Cursor(source.path);
+  const proc = new PartitionProcessor(layout);
+  let state = State.PartitionHeader;
+  let started = false;
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let needUpTo = -1;
+  const verify = opts.verifyChecksums ?? true;
+  const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
+  const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (!done) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        c.final = true;
+      } else {
+        const chunk = next.value;
+        if (!started) {
+          c.base = chunk.offset;
+          c.feed([chunk.bytes]);
+          c.discardTo(start);
+          started = true;
+        } else {
+          pending.push(chunk.bytes);
+          pendingBytes += chunk.bytes.length;
+          // A structure larger than a chunk: collect until it fits, then stitch once.
+          if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
+          c.feed(pending);
+          pending.length = 0;
+          pendingBytes = 0;
+        }
+      }
+      needUpTo = -1;
+      const batch: SSTableEvent[] = [];
+      for (;;) {
+        const mark = c.pos;
+        const before = batch.length;
+        try {
+          if (state === State.PartitionHeader) {
+            if (c.offset >= stopAt || (c.final && c.remaining === 0)) {
+              done = true;
+              break;
+            }
+            const position = c.offset;
+            const key = c.bytes(c.u16());
+            const localDeletionTime = c.i32();
+            const markedForDeleteAt = c.i64();
+            batch.push({ kind: 'partition', key, deletion: { markedForDeleteAt, localDeletionTime }, position });
+            proc.begin();
+            state = State.Atoms;
+          } else {
+            const offset = c.offset;
+            const nameLength = c.u16();
+            if (nameLength === 0) {
+              proc.end(batch);
+              state = State.PartitionHeader;
+            } else {
+              readAtom(c, proc, batch, c.bytes(nameLength), offset);
+            }
+          }
+        } catch (e) {
+          if (e === NEED_MORE) {
+            c.pos = mark;
+            batch.length = before;
+            needUpTo = NEED_MORE.upTo;
+            break;
+          }
+          if (e instanceof AgentError) throw e.withFile(source.path);
+          throw e;
+        }
+      }
+      if (batch.length > 0) yield batch;
+      if (c.final && !done) {
+        throw new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
+      }
+    }
+    if (state !== State.PartitionHeader) {
+      throw new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Turns the range tombstones of one 2.x partition into 3.x range-tombstone markers: well nested, never
+ * overlapping, in clustering order, a boundary where one deletion gives way to another.
+ *
+ * 2.x tombstones are a multiset (§6.5, pitfall P12): writers repeat the open ones at every column-index
+ * block and compaction leaves overlapping ones, so a point is deleted at the maximum deletion of the
+ * tombstones that cover it. 3.11 UnfilteredDeserializer.OldFormatDeserializer.TombstoneTracker does the
+ * same flattening; this version also takes the maximum where several tombstones start at one bound.
+ *
+ * Streaming: markers are produced lazily. A position is only settled once the stream has moved past it
+ * (a later tombstone start or a row), so tombstones starting at the same bound are combined first.
+ * Memory: the tombstones open at the current position (shadowed ones are dropped) plus those starting at it.
+ */
+import type { ClusteringOrder } from '../../merge/clustering-order.js';
+import { BoundKind, type Bound, type ClusteringValues, type DeletionTime, type RangeMarker, type SSTableEvent } from '../model.js';
+import { isBeforeKind } from './names.js';
+
+interface Tombstone {
+  readonly start: Bound;
+  readonly end: Bound;
+  readonly del: DeletionTime;
+}
+
+/** DeletionTime.supersedes: the higher markedForDeleteAt, then the higher localDeletionTime. */
+export function supersedes(a: DeletionTime, b: DeletionTime): boolean {
+  return a.markedForDeleteAt > b.markedForDeleteAt || (a.markedForDeleteAt === b.markedForDeleteAt && a.localDeletionTime > b.localDeletionTime);
+}
+
+function sameDeletion(a: DeletionTime | null, b: DeletionTime | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.markedForDeleteAt === b.markedForDeleteAt && a.localDeletionTime === b.localDeletionTime;
+}
+
+/** The bound "just after" a clustering: where a tombstone arriving late can still start. */
+function afterClustering(c: ClusteringValues): Bound {
+  return { kind: BoundKind.EXCL_START_BOUND, values: c };
+}
+
+export class RangeTracker {
+  /** started tombstones, none shadowed by another */
+  private active: Tombstone[] = [];
+  /** tombstones starting at `floor`, not yet settled */
+  private starting: Tombstone[] = [];
+  /** the deletion open in the emitted marker stream */
+  private open: DeletionTime | null = null;
+  /** every position before it has been emitted; null = none yet */
+  private floor: Bound | null = null;
+
+  constructor(private readonly order: ClusteringOrder) {}
+
+  reset(): void {
+    this.active.length = 0;
+    this.starting.length = 0;
+    this.open = null;
+    this.floor = null;
+  }
+
+  get isEmpty(): boolean {
+    return this.active.length === 0 && this.starting.length === 0;
+  }
+
+  /**
+   * Adds a range tombstone. A start before the already emitted part (tombstones repeated at index blocks,
+   * or out of order) is moved up to the first position that can still be emitted.
+   */
+  add(start: Bound, end: Bound, del: DeletionTime, out: SSTableEvent[]): void {
+    const order = this.order;
+    let s = start;
+    if (this.floor !== null && order.compareBounds(s, this.floor) <= 0) {
+      s = this.floor;
+    } else {
+      this.flush(s, null, out);
+      this.floor = s;
+    }
+    if (order.compareBounds(end, s) <= 0) return;
+    for (const t of this.starting) {
+      if (!supersedes(del, t.del) && order.compareBounds(t.end, end) >= 0) return;
+    }
+    this.starting.push({ start: s, end, del });
+  }
+
+  /** Emits the markers before row `c`; the caller emits the row next. */
+  beforeRow(c: ClusteringValues, out: SSTableEvent[]): void {
+    this.flush(null, c, out);
+    this.floor = afterClustering(c);
+  }
+
+  /** Emits every remaining marker (end of partition). */
+  finish(out: SSTableEvent[]): void {
+    this.flush(null, null, out);
+    this.reset();
+  }
+
+  /** Settles every position before `limit` (a bound), or before clustering `row`, or all of them. */
+  private flush(limit: Bound | null, row: ClusteringValues | null, out: SSTableEvent[]): void {
+    const order = this.order;
+    for (;;) {
+      let p: Bound | null = null;
+      for (const t of this.starting) if (p === null || order.compareBounds(t.start, p) < 0) p = t.start;
+      for (const t of this.active) if (p === null || order.compareBounds(t.end, p) < 0) p = t.end;
+      if (p === null) return;
+      if (limit !== null && order.compareBounds(p, limit) >= 0) return;
+      if (row !== null && order.compareBoundToClustering(p, row) >= 0) return;
+      this.settle(p, out);
+    }
+  }
+
+  /** Applies every end and start at position p and emits the marker if the open deletion changes. */
+  private settle(p: Bound, out: SSTableEvent[]): void {
+    const order = this.order;
+    const close = this.open;
+    const active = this.active;
+    let w = 0;
+    for (let i = 0; i < active.length; i++) {
+      const t = active[i] as Tombstone;
+      if (order.compareBounds(t.end, p) !== 0) active[w++] = t;
+    }
+    active.length = w;
+    const starting = this.starting;
+    let keep = 0;
+    for (let i = 0; i < starting.length; i++) {
+      const t = starting[i] as Tombstone;
+      if (order.compareBounds(t.start, p) === 0) this.activate(t);
+      else starting[keep++] = t;
+    }
+    starting.length = keep;
+    let next: DeletionTime | null = null;
+    for (const t of active) if (next === null || supersedes(t.del, next)) next = t.del;
+    if (!sameDeletion(close, next)) out.push(marker(p, close, next));
+    this.open = next;
+  }
+
+  /** Adds a started tombstone unless one that ends no earlier deletes at least as much; drops those it shadows. */
+  private activate(t: Tombstone): void {
+    const order = this.order;
+    const active = this.active;
+    for (const a of active) if (!supersedes(t.del, a.del) && order.compareBounds(a.end, t.end) >= 0) return;
+    let w = 0;
+    for (let i = 0; i < active.length; i++) {
+      const a = active[i] as Tombstone;
+      if (supersedes(a.del, t.del) || order.compareBounds(a.end, t.end) > 0) active[w++] = a;
+    }
+    active.length = w;
+    active.push(t);
+  }
+}
+
+function marker(p: Bound, close: DeletionTime | null, open: DeletionTime | null): RangeMarker {
+  const before = isBeforeKind(p.kind);
+  let kind: BoundKind;
+  if (close !== null && open !== null) kind = before ? BoundKind.EXCL_END_INCL_START_BOUNDARY : BoundKind.INCL_END_EXCL_START_BOUNDARY;
+  else if (open !== null) kind = before ? BoundKind.INCL_START_BOUND : BoundKind.EXCL_START_BOUND;
+  else kind = before ? BoundKind.EXCL_END_BOUND : BoundKind.INCL_END_BOUND;
+  return { kind: 'marker', bound: { kind, values: p.values }, close, open };
+}
