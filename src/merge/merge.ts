@@ -10,15 +10,16 @@
  * The merge core (Merger.run) is synchronous; it stops when a source's batch is exhausted and the async
  * driver awaits exactly that source's next batch, so there is one await per batch per source.
  */
-import { AgentError } from '../errors.js';
 import { I64_MIN } from '../sstable/model.js';
 import type { ClusteringValues, EventBatches, PartitionStart, RangeMarker, Row, SSTableEvent } from '../sstable/model.js';
+import { compareUnsigned } from './bytes.js';
 import type { ClusteringOrder, ValueComparator } from './clustering-order.js';
 import type { Partitioner, Token } from './partitioner.js';
 import type { CounterMerge } from './reconcile.js';
 import { writeMergedRow, writeSingleRow } from './row-merge.js';
 import type { RowContext } from './row-merge.js';
 import type { CqlRow, LiveValue } from './rows.js';
+import { SourceCursor, badStream } from './source-cursor.js';
 
 export interface ColumnInfo {
   readonly isCounter: boolean;
@@ -56,50 +57,10 @@ const enum Phase {
   Body,
 }
 
-const NO_EVENTS: readonly SSTableEvent[] = [];
-
-class Cursor {
-  batch: readonly SSTableEvent[] = NO_EVENTS;
-  idx = 0;
-  done = false;
-  /** token of the partition key `tokenKey` (cached: hashing is the dominant cost of comparing keys) */
-  token: Token | null = null;
-  tokenKey: Uint8Array | null = null;
-  /** markedForDeleteAt of this source's open range tombstone in the current partition; I64_MIN if none */
-  open = I64_MIN;
-  ended = false;
-
-  constructor(
-    readonly index: number,
-    private readonly it: AsyncIterator<readonly SSTableEvent[]>,
-  ) {}
-
-  async fill(): Promise<void> {
-    const r = await this.it.next();
-    if (r.done === true) {
-      this.done = true;
-      this.batch = NO_EVENTS;
-    } else {
-      this.batch = r.value;
-    }
-    this.idx = 0;
-  }
-
-  async close(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.it.return?.();
-  }
-}
-
-function badStream(message: string, c: Cursor): AgentError {
-  return new AgentError('E_BAD_FORMAT', `event stream of source #${c.index}: ${message}`);
-}
-
 class Merger {
   out: CqlRow[] = [];
   private phase = Phase.Between;
-  private active: Cursor[] = [];
+  private active: SourceCursor[] = [];
   private partitionKey: Uint8Array = new Uint8Array(0);
   private partitionDel = I64_MIN;
   private staticCheck = 0;
@@ -109,7 +70,7 @@ class Merger {
   private hasLiveStatic = false;
   private emitted = false;
   private readonly rowBuf: Row[] = [];
-  private readonly rowSources: Cursor[] = [];
+  private readonly rowSources: SourceCursor[] = [];
   private readonly nullValues: (LiveValue | null)[];
   private readonly staticOnlyClustering: ClusteringValues;
   private readonly ctx: RowContext;
@@ -117,7 +78,7 @@ class Merger {
   private readonly partitioner: Partitioner;
 
   constructor(
-    private readonly cursors: readonly Cursor[],
+    private readonly cursors: readonly SourceCursor[],
     opts: MergeOptions,
   ) {
     const n = opts.columns.length;
@@ -172,7 +133,7 @@ class Merger {
         bestKey = ev.key;
         continue;
       }
-      const cmp = this.compareKeys(c, ev.key, active[0] as Cursor, bestKey);
+      const cmp = this.compareKeys(c, ev.key, active[0] as SourceCursor, bestKey);
       if (cmp < 0) {
         active.length = 0;
         active.push(c);
@@ -185,6 +146,7 @@ class Merger {
     let del = I64_MIN;
     for (const c of active) {
       const p = c.batch[c.idx++] as PartitionStart;
+      c.position = p.position;
       if (p.deletion.markedForDeleteAt > del) del = p.deletion.markedForDeleteAt;
       c.open = I64_MIN;
       c.ended = false;
@@ -197,15 +159,15 @@ class Merger {
     return FLUSH;
   }
 
-  private compareKeys(a: Cursor, aKey: Uint8Array, b: Cursor, bKey: Uint8Array): number {
+  /** Partitioner order (token, then key bytes unsigned) with each source's token computed once per partition. */
+  private compareKeys(a: SourceCursor, aKey: Uint8Array, b: SourceCursor, bKey: Uint8Array): number {
     const p = this.partitioner;
     if (p.compareTokens === undefined) return p.compareKeys(aKey, bKey);
     const c = p.compareTokens(this.tokenOf(a, aKey), this.tokenOf(b, bKey));
-    if (c !== 0) return c;
-    return p.compareKeys(aKey, bKey);
+    return c !== 0 ? c : compareUnsigned(aKey, bKey);
   }
 
-  private tokenOf(c: Cursor, key: Uint8Array): Token {
+  private tokenOf(c: SourceCursor, key: Uint8Array): Token {
     if (c.tokenKey !== key || c.token === null) {
       c.token = this.partitioner.token(key);
       c.tokenKey = key;
@@ -217,7 +179,7 @@ class Merger {
   private readStatics(): number {
     const active = this.active;
     while (this.staticCheck < active.length) {
-      const c = active[this.staticCheck] as Cursor;
+      const c = active[this.staticCheck] as SourceCursor;
       if (c.idx >= c.batch.length) {
         if (c.done) throw badStream('the stream ended inside a partition', c);
         return c.index;
@@ -252,7 +214,7 @@ class Merger {
 
   /** The partition has one source: no comparisons, one range-tombstone state. */
   private bodySingle(): number {
-    const c = this.active[0] as Cursor;
+    const c = this.active[0] as SourceCursor;
     const batch = c.batch;
     const len = batch.length;
     let i = c.idx;
@@ -293,7 +255,7 @@ class Merger {
     const rows = this.rowBuf;
     const rowSources = this.rowSources;
     for (;;) {
-      let best: Cursor | null = null;
+      let best: SourceCursor | null = null;
       let bestEv: Row | RangeMarker | null = null;
       rows.length = 0;
       rowSources.length = 0;
@@ -378,7 +340,7 @@ function compareUnfiltered(order: ClusteringOrder, a: Row | RangeMarker, b: Row 
  * reason when aborted. Every source iterator is closed when the result is closed or fails.
  */
 export async function* mergeToCqlRows(sources: readonly EventBatches[], opts: MergeOptions): AsyncIterable<CqlRow[]> {
-  const cursors = sources.map((s, i) => new Cursor(i, s[Symbol.asyncIterator]()));
+  const cursors = sources.map((s, i) => new SourceCursor(i, s[Symbol.asyncIterator]()));
   const merger = new Merger(cursors, opts);
   try {
     for (;;) {
@@ -391,7 +353,7 @@ export async function* mergeToCqlRows(sources: readonly EventBatches[], opts: Me
       if (need === DONE) return;
       if (need >= 0) {
         opts.signal?.throwIfAborted();
-        await (cursors[need] as Cursor).fill();
+        await (cursors[need] as SourceCursor).fill();
       }
     }
   } finally {

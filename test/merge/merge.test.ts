@@ -190,6 +190,11 @@ describe('mergeToCqlRows: single source', () => {
     ]);
   });
 
+  it('yields nothing for no sources or empty streams', async () => {
+    expect(await run([])).toEqual([]);
+    expect(await run([[], []])).toEqual([]);
+  });
+
   it('rejects a broken event grammar with E_BAD_FORMAT', async () => {
     await expect(run([[{ kind: 'end' }]])).rejects.toMatchObject({ code: 'E_BAD_FORMAT' });
     await expect(run([partition([1], []).slice(0, 1)])).rejects.toMatchObject({ code: 'E_BAD_FORMAT' });
@@ -286,6 +291,47 @@ describe('mergeToCqlRows: several sources', () => {
     expect(await run([a, c])).toEqual([['01', [null], [null, null, null, '02', null]]]);
     const rangeOnly = partition([1], [openAt(BoundKind.INCL_START_BOUND, [], dt(9)), closeAt(BoundKind.INCL_END_BOUND, [], dt(9))]);
     expect(await run([a, rangeOnly])).toEqual([['01', [null], [null, null, null, '01', null]]]);
+  });
+
+  it('lets a newer expired cell hide an older live one (expired cells act as tombstones)', async () => {
+    const live = partition([1], [row([1], [cell(0, 5, [1]), cell(1, 5, [2])])]);
+    const expired = partition([1], [row([1], [cell(0, 6, [9], { ttl: 10, ldt: NOW - 1 }), cell(1, 6, [9], { ttl: 10, ldt: NOW + 1 })])]);
+    expect(await run([live, expired])).toEqual([['01', ['01'], [null, '09', null, null, null]]]);
+  });
+
+  it('prefers the expired-liveness marker on a timestamp tie, deleting the row', async () => {
+    const a = partition([1], [row([1], [cell(0, 5, [1])], { liveness: lv(5) })]);
+    const mv = partition([1], [row([1], [], { liveness: lv(5, EXPIRED_LIVENESS_TTL, NOW) })]);
+    expect(await run([a, mv])).toEqual([]);
+    expect(await run([mv, a])).toEqual([]);
+  });
+
+  it('handles partially overlapping sources that end at different points', async () => {
+    const keys = [[1], [2], [3], [4], [5], [6]].sort((x, y) => murmur.compareKeys(b(...x), b(...y)));
+    const one = keys.slice(0, 4).flatMap((k) => partition(k, [row([1], [cell(0, 1, [1])])]));
+    const two = keys.slice(2).flatMap((k) => partition(k, [row([2], [cell(0, 1, [2])])]));
+    const out = await collect([source(one, 3), source(two, 2)]);
+    expect(out.map((r) => `${hex(r.partitionKey)}/${hex(r.clustering[0] ?? null)}`)).toEqual([
+      ...keys.slice(0, 2).map((k) => `${hex(b(...k))}/01`),
+      ...keys.slice(2, 4).flatMap((k) => [`${hex(b(...k))}/01`, `${hex(b(...k))}/02`]),
+      ...keys.slice(4).map((k) => `${hex(b(...k))}/02`),
+    ]);
+  });
+
+  it('hands out bounded batches, in order, for a large partition in one input batch', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => row([i >> 8, i & 255], [cell(0, 1, [1])]));
+    const sizes: number[] = [];
+    let last = -1;
+    for await (const batch of mergeToCqlRows([source(partition([1], rows))], options(2))) {
+      sizes.push(batch.length);
+      for (const r of batch) {
+        const n = ((r.clustering[0] as Uint8Array)[0] as number) * 256 + ((r.clustering[1] as Uint8Array)[0] as number);
+        expect(n).toBe(last + 1);
+        last = n;
+      }
+    }
+    expect(last).toBe(4999);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2048);
   });
 
   it('closes every source when the consumer stops early, and honours an aborted signal', async () => {

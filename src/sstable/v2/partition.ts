@@ -9,13 +9,12 @@
  */
 import { AgentError } from '../../errors.js';
 import {
-  EMPTY_LIVENESS, LIVE, NO_DELETION_TIME,
+  BoundKind, EMPTY_LIVENESS, LIVE, NO_DELETION_TIME,
   type Bound, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type Row, type SSTableEvent,
 } from '../model.js';
 import { findColumn, type V2Column, type V2Layout } from './layout.js';
 import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes } from './names.js';
 import { RangeTracker, supersedes } from './tombstones.js';
-import { BoundKind } from '../model.js';
 
 /** LegacyLayout.CellGrouper.FAKE_TTL: a deleted 2.x row marker becomes an already expired liveness. */
 const FAKE_TTL = 1;
@@ -72,7 +71,7 @@ export class PartitionProcessor {
     if (l.staticCompact) return this.compactCell(name, ts, ttl, ldt, value, lastDelete, offset);
     if (!l.compound) {
       // dense, one clustering column: the name is the raw clustering value
-      const row = this.rowFor(out, name, false, offset, () => [name]);
+      const row = this.rowFor(out, name, false, offset, null, 0);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     const s = this.scan;
@@ -80,7 +79,7 @@ export class PartitionProcessor {
     s.scan(name, l.dense ? n : n + 2, l.file, offset);
     if (l.dense) {
       const k = s.count;
-      const row = this.rowFor(out, s.key(k), false, offset, () => s.values(k, n));
+      const row = this.rowFor(out, s.key(k), false, offset, s, k);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     if (s.count < n + 1) {
@@ -89,7 +88,7 @@ export class PartitionProcessor {
     const colLen = s.length(n);
     if (colLen === 0) {
       // the CQL row marker (§6.4, pitfall P10)
-      const row = this.rowFor(out, s.key(n), s.isStatic, offset, () => s.values(n, n));
+      const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
       if (ldt === NO_DELETION_TIME || ttl !== 0) row.liveness = { timestamp: ts, ttl, localExpirationTime: ldt };
       else row.liveness = { timestamp: ts, ttl: FAKE_TTL, localExpirationTime: ldt };
       return;
@@ -107,7 +106,7 @@ export class PartitionProcessor {
     if ((path !== null) !== col.complex) {
       throw new AgentError('E_SCHEMA', `column "${col.name}" is ${col.complex ? 'a non-frozen collection' : 'a simple column'} in the schema of ${l.keyspace}.${l.table}, but its cells are ${path !== null ? 'collection elements' : 'simple'}; the schema does not match the data`, { file: l.file, offset });
     }
-    const row = this.rowFor(out, s.key(n), s.isStatic, offset, () => s.values(n, n));
+    const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
     row.cells.push(makeCell(col.ordinal, path, ts, ttl, ldt, value, lastDelete));
   }
 
@@ -120,7 +119,7 @@ export class PartitionProcessor {
     if (!l.compound) {
       // LegacyLayout.decodeBound, non-compound: inclusive raw values; empty = BOTTOM/TOP
       if (min.length > 0 && sameBytes(min, max)) {
-        const row = this.rowFor(out, min, false, offset, () => [min]);
+        const row = this.rowFor(out, min, false, offset, null, 0);
         if (supersedes(del, row.deletion)) row.deletion = del;
         return;
       }
@@ -138,7 +137,7 @@ export class PartitionProcessor {
       return this.collectionTombstone(out, a, del, offset);
     }
     if (ka === n && kb === n && !a.isStatic && !b.isStatic && sameBytes(a.key(n), b.key(n))) {
-      const row = this.rowFor(out, a.key(n), false, offset, () => a.values(n, n));
+      const row = this.rowFor(out, a.key(n), false, offset, a, n);
       if (supersedes(del, row.deletion)) row.deletion = del;
       return;
     }
@@ -167,24 +166,27 @@ export class PartitionProcessor {
       throw new AgentError('E_SCHEMA', `collection tombstone for column "${name}", which is not a ${s.isStatic ? 'static ' : ''}non-frozen collection in the schema of ${l.keyspace}.${l.table}; the schema does not match the data`, { file: l.file, offset });
     }
     if (col.droppedAt !== null && del.markedForDeleteAt <= col.droppedAt) return;
-    const row = this.rowFor(out, s.key(n), s.isStatic, offset, () => s.values(n, n));
+    const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
     const map = (row.complexDeletions ??= new Map<number, DeletionTime>());
     const prev = map.get(col.ordinal);
     if (prev === undefined || supersedes(del, prev)) map.set(col.ordinal, del);
   }
 
   private rangeTombstone(out: SSTableEvent[], start: Bound, end: Bound, del: DeletionTime): void {
+    // A tombstone starting after the row being built ends it (CellGrouper.addGenericRangeTombstone); one
+    // starting before it is a repeat from an index block start and leaves it open.
     const row = this.row;
     if (row !== null && (row.isStatic || this.l.order.compareBoundToClustering(start, row.clustering) > 0)) this.finishRow(out);
-    else if (row === null) this.body = true;
-    this.tracker.add(start, end, del, out);
+    this.body = true;
+    this.tracker.add(start, end, del, this.row !== null, out);
   }
 
   /**
-   * The row being built if `key` is its clustering, else a new one (after emitting the current one).
+   * The row being built if `key` is its clustering, else a new one (after emitting the current one) whose
+   * clustering is the first k components of `scan`, or `key` itself for raw (non-compound) names.
    * @throws AgentError E_BAD_FORMAT when rows do not ascend or a static atom follows a clustering one
    */
-  private rowFor(out: SSTableEvent[], key: Uint8Array, isStatic: boolean, offset: number, values: () => ClusteringValues): RowBuilder {
+  private rowFor(out: SSTableEvent[], key: Uint8Array, isStatic: boolean, offset: number, scan: CompositeScan | null, k: number): RowBuilder {
     const cur = this.row;
     if (cur !== null && cur.isStatic === isStatic && sameBytes(cur.key, key)) return cur;
     const l = this.l;
@@ -194,7 +196,7 @@ export class PartitionProcessor {
       this.finishRow(out);
       this.body = true;
     }
-    const clustering = isStatic ? [] : values();
+    const clustering: ClusteringValues = isStatic ? [] : scan === null ? [key] : scan.values(k, this.n);
     if (!isStatic && this.last !== null && l.order.compare(clustering, this.last) <= 0) {
       throw new AgentError('E_BAD_FORMAT', 'cells are not in clustering order (the comparator rebuilt from the schema does not match the data?)', { file: l.file, offset });
     }

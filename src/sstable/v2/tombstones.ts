@@ -7,13 +7,19 @@
  * tombstones that cover it. 3.11 UnfilteredDeserializer.OldFormatDeserializer.TombstoneTracker does the
  * same flattening; this version also takes the maximum where several tombstones start at one bound.
  *
- * Streaming: markers are produced lazily. A position is only settled once the stream has moved past it
- * (a later tombstone start or a row), so tombstones starting at the same bound are combined first.
- * Memory: the tombstones open at the current position (shadowed ones are dropped) plus those starting at it.
+ * Streaming: markers are produced lazily. Tombstones wait, sorted by start, until a row (or the end of the
+ * partition) moves the stream past them, so tombstones starting at one bound are combined first and
+ * tombstones written before the cells they follow (2.1 files, scylla wrong_range_tombstone_order) still
+ * land in order. A tombstone whose start was already passed (the repeats at index blocks) starts at the
+ * first position not yet emitted. Memory: the open tombstones (shadowed ones are dropped) plus at most
+ * MAX_WAITING waiting ones; beyond that the waiting ones before the newest start are settled.
  */
 import type { ClusteringOrder } from '../../merge/clustering-order.js';
 import { BoundKind, type Bound, type ClusteringValues, type DeletionTime, type RangeMarker, type SSTableEvent } from '../model.js';
 import { isBeforeKind } from './names.js';
+
+/** Waiting tombstones beyond which the older ones are settled (bounds memory in tombstone-only stretches). */
+const MAX_WAITING = 256;
 
 interface Tombstone {
   readonly start: Bound;
@@ -39,7 +45,7 @@ function afterClustering(c: ClusteringValues): Bound {
 export class RangeTracker {
   /** started tombstones, none shadowed by another */
   private active: Tombstone[] = [];
-  /** tombstones starting at `floor`, not yet settled */
+  /** tombstones not yet started, sorted by start */
   private starting: Tombstone[] = [];
   /** the deletion open in the emitted marker stream */
   private open: DeletionTime | null = null;
@@ -61,28 +67,34 @@ export class RangeTracker {
 
   /**
    * Adds a range tombstone. A start before the already emitted part (tombstones repeated at index blocks,
-   * or out of order) is moved up to the first position that can still be emitted.
+   * or out of order) is moved up to the first position that can still be emitted. `rowOpen`: the caller
+   * holds an unemitted row, so nothing may be settled now.
    */
-  add(start: Bound, end: Bound, del: DeletionTime, out: SSTableEvent[]): void {
+  add(start: Bound, end: Bound, del: DeletionTime, rowOpen: boolean, out: SSTableEvent[]): void {
     const order = this.order;
-    let s = start;
-    if (this.floor !== null && order.compareBounds(s, this.floor) <= 0) {
-      s = this.floor;
-    } else {
+    const s = this.floor !== null && order.compareBounds(start, this.floor) < 0 ? this.floor : start;
+    if (order.compareBounds(end, s) <= 0) return;
+    const starting = this.starting;
+    let at = starting.length;
+    for (let i = starting.length - 1; i >= 0; i--) {
+      const t = starting[i] as Tombstone;
+      const c = order.compareBounds(t.start, s);
+      if (c === 0 && !supersedes(del, t.del) && order.compareBounds(t.end, end) >= 0) return;
+      if (c > 0) at = i;
+      else if (c < 0) break;
+    }
+    starting.splice(at, 0, { start: s, end, del });
+    if (!rowOpen && starting.length > MAX_WAITING) {
       this.flush(s, null, out);
       this.floor = s;
     }
-    if (order.compareBounds(end, s) <= 0) return;
-    for (const t of this.starting) {
-      if (!supersedes(del, t.del) && order.compareBounds(t.end, end) >= 0) return;
-    }
-    this.starting.push({ start: s, end, del });
   }
 
   /** Emits the markers before row `c`; the caller emits the row next. */
   beforeRow(c: ClusteringValues, out: SSTableEvent[]): void {
     this.flush(null, c, out);
-    this.floor = afterClustering(c);
+    const after = afterClustering(c);
+    if (this.floor === null || this.order.compareBounds(after, this.floor) > 0) this.floor = after;
   }
 
   /** Emits every remaining marker (end of partition). */
@@ -95,8 +107,7 @@ export class RangeTracker {
   private flush(limit: Bound | null, row: ClusteringValues | null, out: SSTableEvent[]): void {
     const order = this.order;
     for (;;) {
-      let p: Bound | null = null;
-      for (const t of this.starting) if (p === null || order.compareBounds(t.start, p) < 0) p = t.start;
+      let p: Bound | null = this.starting[0]?.start ?? null;
       for (const t of this.active) if (p === null || order.compareBounds(t.end, p) < 0) p = t.end;
       if (p === null) return;
       if (limit !== null && order.compareBounds(p, limit) >= 0) return;
@@ -117,13 +128,9 @@ export class RangeTracker {
     }
     active.length = w;
     const starting = this.starting;
-    let keep = 0;
-    for (let i = 0; i < starting.length; i++) {
-      const t = starting[i] as Tombstone;
-      if (order.compareBounds(t.start, p) === 0) this.activate(t);
-      else starting[keep++] = t;
-    }
-    starting.length = keep;
+    let k = 0;
+    while (k < starting.length && order.compareBounds((starting[k] as Tombstone).start, p) === 0) this.activate(starting[k++] as Tombstone);
+    if (k > 0) starting.splice(0, k);
     let next: DeletionTime | null = null;
     for (const t of active) if (next === null || supersedes(t.del, next)) next = t.del;
     if (!sameDeletion(close, next)) out.push(marker(p, close, next));
