@@ -94,7 +94,12 @@ export async function resolveSchema(loc: TableLocation, opts: ResolveOptions): P
     } catch (e) {
       throw new AgentError('E_NOT_FOUND', `cannot read the schema file ${opts.schemaFile}`, { file: opts.schemaFile }, { cause: e });
     }
-    const parsed = parseCqlSchema(text, loc.keyspace === null ? {} : { defaultKeyspace: loc.keyspace });
+    let parsed: ParsedSchema;
+    try {
+      parsed = parseCqlSchema(text, loc.keyspace === null ? {} : { defaultKeyspace: loc.keyspace });
+    } catch (e) {
+      throw e instanceof AgentError ? e.withFile(opts.schemaFile) : e;
+    }
     const t = pick(parsed, loc.keyspace, loc.table, opts.schemaFile) ?? pick(parsed, null, loc.table, opts.schemaFile) ?? (parsed.tables.length === 1 ? parsed.tables[0] : undefined);
     if (t === undefined) throw new AgentError('E_SCHEMA', `the schema file does not define table ${name}`, { file: opts.schemaFile });
     return { schema: t, origin: 'cql-file' };

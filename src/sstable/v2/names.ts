@@ -85,8 +85,12 @@ export class CompositeScan {
    * (only the last EOC of a bound differs).
    */
   key(k: number): Uint8Array {
-    if (k === 0) return this.buf.subarray(this.first, this.first);
-    return this.buf.subarray(this.first, this.eocAt(k - 1));
+    return this.buf.subarray(this.first, this.keyEnd(k));
+  }
+
+  /** end offset of key(k) */
+  keyEnd(k: number): number {
+    return k === 0 ? this.first : this.eocAt(k - 1);
   }
 }
 
@@ -98,6 +102,14 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** a equals b[start, end) */
+export function sameRange(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  const n = a.length;
+  if (n !== end - start) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[start + i]) return false;
   return true;
 }
 

@@ -13,7 +13,7 @@ import {
   type Bound, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type Row, type SSTableEvent,
 } from '../model.js';
 import { findColumn, type V2Column, type V2Layout } from './layout.js';
-import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes } from './names.js';
+import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes, sameRange } from './names.js';
 import { RangeTracker, supersedes } from './tombstones.js';
 
 /** LegacyLayout.CellGrouper.FAKE_TTL: a deleted 2.x row marker becomes an already expired liveness. */
@@ -71,7 +71,7 @@ export class PartitionProcessor {
     if (l.staticCompact) return this.compactCell(name, ts, ttl, ldt, value, lastDelete, offset);
     if (!l.compound) {
       // dense, one clustering column: the name is the raw clustering value
-      const row = this.rowFor(out, name, false, offset, null, 0);
+      const row = this.rowFor(out, name, 0, name.length, false, offset, null, 0);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     const s = this.scan;
@@ -79,7 +79,7 @@ export class PartitionProcessor {
     s.scan(name, l.dense ? n : n + 2, l.file, offset);
     if (l.dense) {
       const k = s.count;
-      const row = this.rowFor(out, s.key(k), false, offset, s, k);
+      const row = this.rowFor(out, name, s.first, s.keyEnd(k), false, offset, s, k);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     if (s.count < n + 1) {
@@ -88,7 +88,7 @@ export class PartitionProcessor {
     const colLen = s.length(n);
     if (colLen === 0) {
       // the CQL row marker (§6.4, pitfall P10)
-      const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
+      const row = this.rowFor(out, s.buf, s.first, s.keyEnd(n), s.isStatic, offset, s, n);
       if (ldt === NO_DELETION_TIME || ttl !== 0) row.liveness = { timestamp: ts, ttl, localExpirationTime: ldt };
       else row.liveness = { timestamp: ts, ttl: FAKE_TTL, localExpirationTime: ldt };
       return;
@@ -106,7 +106,7 @@ export class PartitionProcessor {
     if ((path !== null) !== col.complex) {
       throw new AgentError('E_SCHEMA', `column "${col.name}" is ${col.complex ? 'a non-frozen collection' : 'a simple column'} in the schema of ${l.keyspace}.${l.table}, but its cells are ${path !== null ? 'collection elements' : 'simple'}; the schema does not match the data`, { file: l.file, offset });
     }
-    const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
+    const row = this.rowFor(out, s.buf, s.first, s.keyEnd(n), s.isStatic, offset, s, n);
     row.cells.push(makeCell(col.ordinal, path, ts, ttl, ldt, value, lastDelete));
   }
 
@@ -119,7 +119,7 @@ export class PartitionProcessor {
     if (!l.compound) {
       // LegacyLayout.decodeBound, non-compound: inclusive raw values; empty = BOTTOM/TOP
       if (min.length > 0 && sameBytes(min, max)) {
-        const row = this.rowFor(out, min, false, offset, null, 0);
+        const row = this.rowFor(out, min, 0, min.length, false, offset, null, 0);
         if (supersedes(del, row.deletion)) row.deletion = del;
         return;
       }
@@ -137,7 +137,7 @@ export class PartitionProcessor {
       return this.collectionTombstone(out, a, del, offset);
     }
     if (ka === n && kb === n && !a.isStatic && !b.isStatic && sameBytes(a.key(n), b.key(n))) {
-      const row = this.rowFor(out, a.key(n), false, offset, a, n);
+      const row = this.rowFor(out, min, a.first, a.keyEnd(n), false, offset, a, n);
       if (supersedes(del, row.deletion)) row.deletion = del;
       return;
     }
@@ -166,7 +166,7 @@ export class PartitionProcessor {
       throw new AgentError('E_SCHEMA', `collection tombstone for column "${name}", which is not a ${s.isStatic ? 'static ' : ''}non-frozen collection in the schema of ${l.keyspace}.${l.table}; the schema does not match the data`, { file: l.file, offset });
     }
     if (col.droppedAt !== null && del.markedForDeleteAt <= col.droppedAt) return;
-    const row = this.rowFor(out, s.key(n), s.isStatic, offset, s, n);
+    const row = this.rowFor(out, s.buf, s.first, s.keyEnd(n), s.isStatic, offset, s, n);
     const map = (row.complexDeletions ??= new Map<number, DeletionTime>());
     const prev = map.get(col.ordinal);
     if (prev === undefined || supersedes(del, prev)) map.set(col.ordinal, del);
@@ -182,13 +182,15 @@ export class PartitionProcessor {
   }
 
   /**
-   * The row being built if `key` is its clustering, else a new one (after emitting the current one) whose
-   * clustering is the first k components of `scan`, or `key` itself for raw (non-compound) names.
+   * The row being built if buf[start, end) is its clustering key (CompositeScan.key), else a new one (after
+   * emitting the current one) whose clustering is the first k components of `scan`, or the key itself for
+   * raw (non-compound) names.
    * @throws AgentError E_BAD_FORMAT when rows do not ascend or a static atom follows a clustering one
    */
-  private rowFor(out: SSTableEvent[], key: Uint8Array, isStatic: boolean, offset: number, scan: CompositeScan | null, k: number): RowBuilder {
+  private rowFor(out: SSTableEvent[], buf: Uint8Array, start: number, end: number, isStatic: boolean, offset: number, scan: CompositeScan | null, k: number): RowBuilder {
     const cur = this.row;
-    if (cur !== null && cur.isStatic === isStatic && sameBytes(cur.key, key)) return cur;
+    if (cur !== null && cur.isStatic === isStatic && sameRange(cur.key, buf, start, end)) return cur;
+    const key = buf.subarray(start, end);
     const l = this.l;
     if (isStatic) {
       if (this.body || cur !== null) throw new AgentError('E_BAD_FORMAT', 'a static cell after the first non-static atom of a partition', { file: l.file, offset });
