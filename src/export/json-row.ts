@@ -18,14 +18,14 @@ function liveDecoder(type: CqlType): (v: LiveValue | null | undefined) => JsonVa
   if (!isMultiCell(type)) {
     return (v) => {
       if (v === null || v === undefined) return null;
-      if (v.kind === 'simple') return simple(v.value);
+      if (v instanceof Uint8Array) return simple(v);
       throw new AgentError('E_SCHEMA', `column of type ${formatCqlType(type)} holds collection cells`);
     };
   }
   const complex = jsonCellsDecoder(type);
   return (v) => {
     if (v === null || v === undefined) return null;
-    return v.kind === 'simple' ? simple(v.value) : complex(v.cells);
+    return v instanceof Uint8Array ? simple(v) : complex(v.cells);
   };
 }
 

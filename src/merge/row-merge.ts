@@ -64,7 +64,7 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
     if (kind === 0) {
       i++;
       if ((!deleted || cell.timestamp > del) && cellIsLive(cell, now)) {
-        values[col] = { kind: 'simple', value: cell.value };
+        values[col] = cell.value;
         exists = true;
       }
       continue;
@@ -126,7 +126,7 @@ export function writeMergedRow(rows: readonly Row[], n: number, outerDel: bigint
         win = win === null ? c : isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
       }
       if (win !== null && cellIsLive(win, now)) {
-        values[col] = { kind: 'simple', value: win.value };
+        values[col] = win.value;
         exists = true;
       }
       continue;

@@ -2,13 +2,17 @@ import type { ClusteringValues } from '../sstable/model.js';
 
 /**
  * The live value of one column in a reconciled CQL row.
- * - simple: the winning cell's bytes (for counters: the merged counter context, see types/counter.ts)
- * - complex: the live cells of a non-frozen collection or UDT, sorted by path as Cassandra sorts them
+ * - a Uint8Array: a simple column's winning cell bytes (for counters: the merged counter context, see
+ *   types/counter.ts). A bare view, not wrapped: rows are built millions of times a second.
+ * - { kind: 'complex' }: the live cells of a non-frozen collection or UDT, sorted by path as Cassandra sorts them
  *   (list: TimeUUID path; set: element as path, empty value; map: key as path; UDT: i16 field index)
  */
-export type LiveValue =
-  | { readonly kind: 'simple'; readonly value: Uint8Array }
-  | { readonly kind: 'complex'; readonly cells: readonly { readonly path: Uint8Array; readonly value: Uint8Array }[] };
+export interface ComplexValue {
+  readonly kind: 'complex';
+  readonly cells: readonly { readonly path: Uint8Array; readonly value: Uint8Array }[];
+}
+
+export type LiveValue = Uint8Array | ComplexValue;
 
 /**
  * One live CQL row, as `SELECT *` returns it: the partition key bytes, the clustering values, and the

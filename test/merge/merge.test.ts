@@ -101,7 +101,7 @@ function show(rows: CqlRow[]): unknown[] {
   return rows.map((r) => [
     hex(r.partitionKey),
     r.clustering.map(hex),
-    r.values.map((v) => (v === null ? null : v.kind === 'simple' ? hex(v.value) : v.cells.map((c) => `${hex(c.path)}=${hex(c.value)}`))),
+    r.values.map((v) => (v === null ? null : v instanceof Uint8Array ? hex(v) : v.cells.map((c) => `${hex(c.path)}=${hex(c.value)}`))),
   ]);
 }
 

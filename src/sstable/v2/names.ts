@@ -20,13 +20,12 @@ export class CompositeScan {
   first = 0;
   private offs = new Int32Array(24);
 
-  /** @throws AgentError E_BAD_FORMAT when a component overruns the name or there are more than `max` */
-  scan(buf: Uint8Array, max: number, file: string, offset: number): void {
+  /** Scans buf[from, end). @throws AgentError E_BAD_FORMAT when a component overruns the name or there are more than `max` */
+  scan(buf: Uint8Array, from: number, end: number, max: number, file: string, offset: number): void {
     this.buf = buf;
-    const end = buf.length;
-    let p = 0;
-    this.isStatic = end >= 2 && (((buf[0] as number) << 8) | (buf[1] as number)) === STATIC_MARKER;
-    if (this.isStatic) p = 2;
+    let p = from;
+    this.isStatic = end - from >= 2 && (((buf[from] as number) << 8) | (buf[from + 1] as number)) === STATIC_MARKER;
+    if (this.isStatic) p = from + 2;
     this.first = p;
     let n = 0;
     while (p < end) {

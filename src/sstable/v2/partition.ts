@@ -65,21 +65,21 @@ export class PartitionProcessor {
     out.push({ kind: 'end' });
   }
 
-  /** One cell atom; `offset` (the atom's stream offset) is for error messages. */
-  cell(out: SSTableEvent[], name: Uint8Array, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
+  /** One cell atom named buf[ns, ne); `offset` (the atom's stream offset) is for error messages. */
+  cell(out: SSTableEvent[], buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
     const l = this.l;
-    if (l.staticCompact) return this.compactCell(name, ts, ttl, ldt, value, lastDelete, offset);
+    if (l.staticCompact) return this.compactCell(buf, ns, ne, ts, ttl, ldt, value, lastDelete, offset);
     if (!l.compound) {
       // dense, one clustering column: the name is the raw clustering value
-      const row = this.rowFor(out, name, 0, name.length, false, offset, null, 0);
+      const row = this.rowFor(out, buf, ns, ne, false, offset, null, 0);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     const s = this.scan;
     const n = this.n;
-    s.scan(name, l.dense ? n : n + 2, l.file, offset);
+    s.scan(buf, ns, ne, l.dense ? n : n + 2, l.file, offset);
     if (l.dense) {
       const k = s.count;
-      const row = this.rowFor(out, name, s.first, s.keyEnd(k), false, offset, s, k);
+      const row = this.rowFor(out, buf, s.first, s.keyEnd(k), false, offset, s, k);
       return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
     }
     if (s.count < n + 1) {
@@ -93,7 +93,7 @@ export class PartitionProcessor {
       else row.liveness = { timestamp: ts, ttl: FAKE_TTL, localExpirationTime: ldt };
       return;
     }
-    const col = findColumn(l, name, s.start(n), s.start(n) + colLen);
+    const col = findColumn(l, buf, s.start(n), s.start(n) + colLen);
     if (col === undefined || (col.droppedAt !== null && ts <= col.droppedAt)) {
       this.unknownOrDropped(col, decoder.decode(s.view(n)), ts, offset);
       return;
@@ -129,8 +129,8 @@ export class PartitionProcessor {
     }
     const a = this.scan;
     const b = this.scanEnd;
-    a.scan(min, n + 1, l.file, offset);
-    b.scan(max, n + 1, l.file, offset);
+    a.scan(min, 0, min.length, n + 1, l.file, offset);
+    b.scan(max, 0, max.length, n + 1, l.file, offset);
     const ka = a.count;
     const kb = b.count;
     if (ka === n + 1 && kb === n + 1 && a.isStatic === b.isStatic && sameBytes(a.key(n), b.key(n)) && sameBytes(a.view(n), b.view(n))) {
@@ -233,11 +233,11 @@ export class PartitionProcessor {
     else if (supersedes({ markedForDeleteAt: ts, localDeletionTime: ldt }, row.deletion)) row.deletion = { markedForDeleteAt: ts, localDeletionTime: ldt };
   }
 
-  private compactCell(name: Uint8Array, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
+  private compactCell(buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
     const l = this.l;
-    const col = findColumn(l, name, 0, name.length);
+    const col = findColumn(l, buf, ns, ne);
     if (col === undefined || (col.droppedAt !== null && ts <= col.droppedAt)) {
-      const colName = decoder.decode(name);
+      const colName = decoder.decode(buf.subarray(ns, ne));
       const dropped = l.dropped.get(colName);
       if (dropped !== undefined && ts <= dropped) return;
       if (col === undefined && ldt !== NO_DELETION_TIME) return; // a dead dynamic cell

@@ -28,6 +28,7 @@ const enum State { PartitionHeader, Atoms }
 
 function bytes32(c: Cursor): Uint8Array {
   const n = c.i32();
+  if (n === 0) return EMPTY;
   if (n < 0) throw new AgentError('E_BAD_FORMAT', `negative value length ${n}`, { file: c.file, offset: c.offset - 4 });
   return c.bytes(n);
 }
@@ -36,7 +37,10 @@ function bytes32(c: Cursor): Uint8Array {
  * Decodes one atom (after its name) and hands it to the processor. All reads happen before the processor
  * is called, so a NEED_MORE leaves the processor untouched.
  */
-function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], name: Uint8Array, offset: number): void {
+function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], nameLength: number, offset: number): void {
+  const ns = c.pos;
+  c.skip(nameLength);
+  const ne = c.pos;
   const mask = c.u8();
   if ((mask & UNKNOWN_MASK) !== 0) {
     throw new AgentError('E_BAD_FORMAT', `unknown atom mask 0x${mask.toString(16)}`, { file: c.file, offset });
@@ -45,14 +49,14 @@ function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], name:
     const max = c.bytes(c.u16());
     const localDeletionTime = c.i32();
     const markedForDeleteAt = c.i64();
-    p.tombstone(batch, name, max, { markedForDeleteAt, localDeletionTime }, offset);
+    p.tombstone(batch, c.buf.subarray(ns, ne), max, { markedForDeleteAt, localDeletionTime }, offset);
     return;
   }
   if ((mask & COUNTER_MASK) !== 0) {
     const lastDelete = c.i64();
     const ts = c.i64();
     const value = bytes32(c);
-    p.cell(batch, name, ts, NO_TTL, NO_DELETION_TIME, value, lastDelete, offset);
+    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, value, lastDelete, offset);
     return;
   }
   if ((mask & EXPIRATION_MASK) !== 0) {
@@ -60,7 +64,7 @@ function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], name:
     const expiration = c.i32();
     const ts = c.i64();
     const value = bytes32(c);
-    p.cell(batch, name, ts, ttl, expiration, value, null, offset);
+    p.cell(batch, c.buf, ns, ne, ts, ttl, expiration, value, null, offset);
     return;
   }
   const ts = c.i64();
@@ -71,10 +75,10 @@ function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], name:
   if ((mask & DELETION_MASK) !== 0) {
     if (value.length !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${value.length}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
     const ldt = (((value[0] as number) << 24) | ((value[1] as number) << 16) | ((value[2] as number) << 8) | (value[3] as number)) | 0;
-    p.cell(batch, name, ts, NO_TTL, ldt, EMPTY, null, offset);
+    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, ldt, EMPTY, null, offset);
     return;
   }
-  p.cell(batch, name, ts, NO_TTL, NO_DELETION_TIME, value, null, offset);
+  p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, value, null, offset);
 }
 
 /**
@@ -144,7 +148,7 @@ export async function* readV2(source: DataSource, layout: V2Layout, opts: ReadOp
               proc.end(batch);
               state = State.PartitionHeader;
             } else {
-              readAtom(c, proc, batch, c.bytes(nameLength), offset);
+              readAtom(c, proc, batch, nameLength, offset);
             }
           }
         } catch (e) {

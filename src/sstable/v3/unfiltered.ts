@@ -152,6 +152,33 @@ function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, r
   return { column: col.ordinal, path, timestamp, ttl, localDeletionTime: ldt, value };
 }
 
+interface ComplexAcc {
+  deletions: Map<number, DeletionTime> | undefined;
+}
+
+/** One column's data: a simple cell, or a complex column's deletion and cells. */
+function readColumn(
+  c: Cursor, l: V3Layout, col: ColumnLayout, hasComplexDeletion: boolean,
+  rowTs: bigint, rowTtl: number, rowLdt: number, cells: Cell[], acc: ComplexAcc,
+): void {
+  if (!col.complex) {
+    const cell = readCell(c, l, col, false, rowTs, rowTtl, rowLdt);
+    if (cell !== null) cells.push(cell);
+    return;
+  }
+  if (hasComplexDeletion) {
+    const d = readDeltaDeletion(c, l);
+    if (d.markedForDeleteAt !== I64_MIN && col.ordinal >= 0 && (col.droppedAt === null || d.markedForDeleteAt > col.droppedAt)) {
+      (acc.deletions ??= new Map()).set(col.ordinal, d);
+    }
+  }
+  const count = c.uvint();
+  for (let k = 0; k < count; k++) {
+    const cell = readCell(c, l, col, true, rowTs, rowTtl, rowLdt);
+    if (cell !== null) cells.push(cell);
+  }
+}
+
 /**
  * Reads a row after its flags byte(s): clustering (unless static), sizes, liveness, deletion, cells.
  */
@@ -174,32 +201,29 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
   }
   const deletion = (flags & HAS_DELETION) !== 0 ? readDeltaDeletion(c, l) : LIVE;
   const columns = isStatic ? l.statics : l.regulars;
-  const present = (flags & HAS_ALL_COLUMNS) !== 0 ? null : readSubset(c, columns.length, l.file);
-  const n = present === null ? columns.length : present.length;
   const cells: Cell[] = [];
-  let complexDeletions: Map<number, DeletionTime> | undefined;
+  const acc: ComplexAcc = { deletions: undefined };
   const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
-  for (let i = 0; i < n; i++) {
-    const idx = present === null ? i : (present[i] as number);
-    const col = columns[idx];
-    if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${columns.length}`, { file: l.file, offset: c.offset });
-    if (!col.complex) {
-      const cell = readCell(c, l, col, false, rowTs, rowTtl, rowLdt);
-      if (cell !== null) cells.push(cell);
-      continue;
+  const superset = columns.length;
+  if ((flags & HAS_ALL_COLUMNS) !== 0) {
+    for (let i = 0; i < superset; i++) readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
+  } else if (superset <= 31) {
+    // the common case, without allocating the list of present columns
+    const missing = c.uvint();
+    for (let i = 0; i < superset; i++) {
+      if (((missing >>> i) & 1) === 0) readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
     }
-    if (hasComplexDeletion) {
-      const d = readDeltaDeletion(c, l);
-      if (d.markedForDeleteAt !== I64_MIN && col.ordinal >= 0) {
-        if (col.droppedAt === null || d.markedForDeleteAt > col.droppedAt) (complexDeletions ??= new Map()).set(col.ordinal, d);
-      }
-    }
-    const count = c.uvint();
-    for (let k = 0; k < count; k++) {
-      const cell = readCell(c, l, col, true, rowTs, rowTtl, rowLdt);
-      if (cell !== null) cells.push(cell);
+  } else {
+    const present = readSubset(c, superset, l.file);
+    const n = present === null ? superset : present.length;
+    for (let i = 0; i < n; i++) {
+      const idx = present === null ? i : (present[i] as number);
+      const col = columns[idx];
+      if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${superset}`, { file: l.file, offset: c.offset });
+      readColumn(c, l, col, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
     }
   }
+  const complexDeletions = acc.deletions;
   if (isStatic ? l.staticsNeedSort : l.regularsNeedSort) cells.sort((a, b) => a.column - b.column);
   return complexDeletions === undefined
     ? { kind: 'row', isStatic, clustering, liveness, deletion, cells }

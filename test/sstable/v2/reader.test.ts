@@ -1,0 +1,337 @@
+/**
+ * readV2 over hand-built 2.x Data.db bytes (§6): every table flavour, row markers, statics, collections,
+ * counters, expiring and deleted cells, range tombstones, schema mismatches, chunk splitting.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AgentError } from '../../../src/errors.js';
+import { parseCqlSchema } from '../../../src/schema/cql-ddl.js';
+import type { DataChunk, DataSource } from '../../../src/sstable/io/data-source.js';
+import { BoundKind, type SSTableEvent } from '../../../src/sstable/model.js';
+import { buildV2Layout } from '../../../src/sstable/v2/layout.js';
+import { readV2 } from '../../../src/sstable/v2/reader.js';
+
+// ---- byte builders -------------------------------------------------------------------------------
+
+type Part = Uint8Array | string | number;
+const utf8 = new TextEncoder();
+const int = (n: number): Uint8Array => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+const bytesOf = (p: Part): Uint8Array => (typeof p === 'number' ? int(p) : typeof p === 'string' ? utf8.encode(p) : p);
+const cat = (...xs: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(xs.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of xs) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+};
+const u16 = (n: number): Uint8Array => new Uint8Array([n >> 8, n & 255]);
+const i64 = (n: bigint): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, n);
+  return b;
+};
+
+/** CompositeType name: components with EOC 0, the last one's EOC `eoc`; `isStatic` prefixes FF FF. */
+function comp(parts: Part[], eoc = 0, isStatic = false): Uint8Array {
+  const out: Uint8Array[] = isStatic ? [new Uint8Array([0xff, 0xff])] : [];
+  parts.forEach((p, i) => {
+    const b = bytesOf(p);
+    out.push(u16(b.length), b, new Uint8Array([i === parts.length - 1 ? eoc & 255 : 0]));
+  });
+  return cat(...out);
+}
+
+interface CellOpts { ts: number; value?: Part; ttl?: number; exp?: number; deletedAt?: number; lastDelete?: number }
+function cell(name: Part, o: CellOpts): Uint8Array {
+  const n = bytesOf(name);
+  const v = o.deletedAt !== undefined ? int(o.deletedAt) : o.value === undefined ? new Uint8Array(0) : bytesOf(o.value);
+  const head = cat(u16(n.length), n);
+  const body = cat(i64(BigInt(o.ts)), int(v.length), v);
+  if (o.lastDelete !== undefined) return cat(head, new Uint8Array([0x04]), i64(BigInt(o.lastDelete)), body);
+  if (o.ttl !== undefined) return cat(head, new Uint8Array([0x02]), int(o.ttl), int(o.exp ?? 0), body);
+  return cat(head, new Uint8Array([o.deletedAt !== undefined ? 0x01 : 0x00]), body);
+}
+function rt(min: Part, max: Part, ts: number, ldt = 1000): Uint8Array {
+  const a = bytesOf(min);
+  const b = bytesOf(max);
+  return cat(u16(a.length), a, new Uint8Array([0x10]), u16(b.length), b, int(ldt), i64(BigInt(ts)));
+}
+function partition(key: Part, atoms: Uint8Array[], deletedAt?: number): Uint8Array {
+  const k = bytesOf(key);
+  const dt = deletedAt === undefined ? cat(int(0x7fffffff), i64(-(1n << 63n))) : cat(int(2000), i64(BigInt(deletedAt)));
+  return cat(u16(k.length), k, dt, ...atoms, u16(0));
+}
+
+/** A DataSource over bytes, in chunks of the given sizes (the last size repeats). */
+function source(data: Uint8Array, sizes: number[] = [data.length || 1]): DataSource {
+  const chunks: DataChunk[] = [];
+  for (let o = 0, i = 0; o < data.length; i++) {
+    const n = Math.max(1, sizes[Math.min(i, sizes.length - 1)] as number);
+    chunks.push({ bytes: data.slice(o, o + n), offset: o, index: i });
+    o += n;
+  }
+  return {
+    path: '/data/ks/t/la-1-big-Data.db',
+    uncompressedLength: data.length,
+    compressor: null,
+    chunkLength: sizes[0] ?? 1,
+    chunks(opts = {}) {
+      const start = opts.start ?? 0;
+      return (async function* () {
+        for (const c of chunks) if (c.offset + c.bytes.length > start) yield c;
+      })();
+    },
+    close: async () => {},
+  };
+}
+
+// ---- event rendering -----------------------------------------------------------------------------
+
+const hex = (b: Uint8Array | null | undefined): string => (b === null || b === undefined ? 'null' : Buffer.from(b).toString('hex'));
+function show(events: SSTableEvent[]): string[] {
+  return events.map((e) => {
+    switch (e.kind) {
+      case 'partition':
+        return `P ${hex(e.key)} del=${e.deletion.markedForDeleteAt === -(1n << 63n) ? '-' : e.deletion.markedForDeleteAt}`;
+      case 'end':
+        return 'END';
+      case 'marker':
+        return `M ${BoundKind[e.bound.kind]} [${e.bound.values.map(hex).join(',')}] ${e.close?.markedForDeleteAt ?? '-'}>${e.open?.markedForDeleteAt ?? '-'}`;
+      case 'row': {
+        const lv = e.liveness.timestamp === -(1n << 63n) ? '' : ` lv=${e.liveness.timestamp}/${e.liveness.ttl}/${e.liveness.localExpirationTime}`;
+        const del = e.deletion.markedForDeleteAt === -(1n << 63n) ? '' : ` del=${e.deletion.markedForDeleteAt}`;
+        const cd = e.complexDeletions === undefined ? '' : ` cdel=${[...e.complexDeletions].map(([k, d]) => `${k}@${d.markedForDeleteAt}`).join(',')}`;
+        const cells = e.cells.map((c) => {
+          const extra = c.ttl !== 0 ? `ttl${c.ttl}` : c.localDeletionTime !== 0x7fffffff ? `x${c.localDeletionTime}` : '';
+          const cnt = c.counterLastDelete === undefined ? '' : ` ld${c.counterLastDelete}`;
+          return `${c.column}${c.path === null ? '' : `[${hex(c.path)}]`}=${hex(c.value)}@${c.timestamp}${extra}${cnt}`;
+        });
+        return `R${e.isStatic ? 'S' : ''} [${e.clustering.map(hex).join(',')}]${lv}${del}${cd} ${cells.join(' ')}`.trimEnd();
+      }
+    }
+  });
+}
+
+async function read(cql: string, data: Uint8Array, sizes?: number[], start?: number): Promise<SSTableEvent[]> {
+  const schema = parseCqlSchema(cql).tables[0];
+  if (schema === undefined) throw new Error('no table');
+  const src = source(data, sizes);
+  const out: SSTableEvent[] = [];
+  for await (const b of readV2(src, buildV2Layout(schema, src.path), start === undefined ? {} : { start })) out.push(...b);
+  return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<AgentError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AgentError) return e;
+    throw e;
+  }
+  throw new Error('expected an AgentError');
+}
+
+// ---- tables --------------------------------------------------------------------------------------
+
+const CQL_TABLE = 'CREATE TABLE ks.t (k int, c int, s int static, v text, m map<text,int>, l list<int>, PRIMARY KEY (k, c))';
+const UUID = new Uint8Array(16).fill(0x11);
+
+/** A sparse CQL partition exercising statics, markers, collections, expiring/deleted cells and tombstones. */
+const cqlPartition = partition(1, [
+  cell(comp(['', 's'], 0, true), { ts: 10, value: 7 }),
+  cell(comp([1, '']), { ts: 20 }),
+  cell(comp([1, 'l', UUID]), { ts: 20, value: 5 }),
+  rt(comp([1, 'm'], -1), comp([1, 'm'], 1), 19),
+  cell(comp([1, 'm', 'a']), { ts: 20, value: 1 }),
+  cell(comp([1, 'v']), { ts: 20, value: 'x', ttl: 100, exp: 5000 }),
+  rt(comp([2], -1), comp([2], 1), 30),
+  cell(comp([2, 'v']), { ts: 25, deletedAt: 4000 }),
+  rt(comp([3], -1), comp([5], 1), 40),
+  cell(comp([4, 'v']), { ts: 50, value: 'y' }),
+]);
+
+const cqlEvents = [
+  'P 00000001 del=-',
+  'RS [] 0=00000007@10',
+  'R [00000001] lv=20/0/2147483647 cdel=2@19 1=78@20ttl100 2[61]=00000001@20 3[11111111111111111111111111111111]=00000005@20',
+  'R [00000002] del=30 1=@25x4000',
+  'M INCL_START_BOUND [00000003] ->40',
+  'R [00000004] 1=79@50',
+  'M INCL_END_BOUND [00000005] 40>-',
+  'END',
+];
+
+describe('readV2: CQL (sparse, compound) tables', () => {
+  it('groups atoms into rows: static row, row marker, collections, expiring and deleted cells, tombstones', async () => {
+    expect(show(await read(CQL_TABLE, cqlPartition))).toEqual(cqlEvents);
+  });
+
+  it('reads several partitions and starts at a given partition offset', async () => {
+    const second = partition(2, [cell(comp([9, 'v']), { ts: 1, value: 'z' })], 77);
+    const data = cat(cqlPartition, second);
+    expect(show(await read(CQL_TABLE, data)).slice(-3)).toEqual(['P 00000002 del=77', 'R [00000009] 1=7a@1', 'END']);
+    expect(show(await read(CQL_TABLE, data, [7], cqlPartition.length))).toEqual(['P 00000002 del=77', 'R [00000009] 1=7a@1', 'END']);
+  });
+
+  it('turns a deleted row marker into an expired liveness (CellGrouper FAKE_TTL)', async () => {
+    const data = partition(1, [cell(comp([1, '']), { ts: 5, deletedAt: 900 })]);
+    expect(show(await read(CQL_TABLE, data))).toEqual(['P 00000001 del=-', 'R [00000001] lv=5/1/900', 'END']);
+  });
+
+  it('tables without clustering: the row marker is 00 00 00', async () => {
+    const data = partition(3, [cell(comp(['']), { ts: 5 }), cell(comp(['v']), { ts: 5, value: 'a' })]);
+    expect(show(await read('CREATE TABLE ks.p (k int PRIMARY KEY, v text)', data))).toEqual(['P 00000003 del=-', 'R [] lv=5/0/2147483647 0=61@5', 'END']);
+  });
+
+  it('flattens repeated and overlapping tombstones, also when repeated inside a row (P12)', async () => {
+    const data = partition(1, [
+      rt(comp([1], -1), comp([5], 1), 10),
+      cell(comp([2, '']), { ts: 11 }),
+      rt(comp([1], -1), comp([5], 1), 10),
+      cell(comp([2, 'v']), { ts: 11, value: 'a' }),
+      rt(comp([3], -1), comp([8], 1), 20),
+      rt(comp([3], -1), comp([8], 1), 20),
+      cell(comp([4, 'v']), { ts: 21, value: 'b' }),
+      rt(comp([3], -1), comp([8], 1), 20),
+      cell(comp([9, 'v']), { ts: 1, value: 'c' }),
+    ]);
+    expect(show(await read(CQL_TABLE, data))).toEqual([
+      'P 00000001 del=-',
+      'M INCL_START_BOUND [00000001] ->10',
+      'R [00000002] lv=11/0/2147483647 1=61@11',
+      'M EXCL_END_INCL_START_BOUNDARY [00000003] 10>20',
+      'R [00000004] 1=62@21',
+      'M INCL_END_BOUND [00000008] 20>-',
+      'R [00000009] 1=63@1',
+      'END',
+    ]);
+  });
+
+  it('static collections and their tombstones go to the static row', async () => {
+    const cql = 'CREATE TABLE ks.st (k int, c int, ss set<text> static, PRIMARY KEY (k, c))';
+    const data = partition(1, [rt(comp(['', 'ss'], -1, true), comp(['', 'ss'], 1, true), 3), cell(comp(['', 'ss', 'e'], 0, true), { ts: 4 })]);
+    expect(show(await read(cql, data))).toEqual(['P 00000001 del=-', 'RS [] cdel=0@3 0[65]=@4', 'END']);
+  });
+
+  it('skips cells of dropped columns written before the drop, fails on later ones', async () => {
+    const cql = 'CREATE TABLE ks.t (k int, c int, v text, gone int, PRIMARY KEY (k, c)); ALTER TABLE ks.t DROP gone USING TIMESTAMP 100';
+    const ok = partition(1, [cell(comp([1, 'gone']), { ts: 100, value: 1 }), cell(comp([1, 'v']), { ts: 1, value: 'a' })]);
+    expect(show(await read(cql, ok))).toEqual(['P 00000001 del=-', 'R [00000001] 0=61@1', 'END']);
+    const bad = partition(1, [cell(comp([1, 'gone']), { ts: 101, value: 1 })]);
+    const e = await failure(read(cql, bad));
+    expect(e.code).toBe('E_SCHEMA');
+    expect(e.message).toMatch(/gone.*dropped/);
+  });
+
+  it('fails clearly on a column the schema does not have, naming the file and offset', async () => {
+    const data = partition(1, [cell(comp([1, 'v']), { ts: 1, value: 'a' }), cell(comp([1, 'zz']), { ts: 1, value: 'a' })]);
+    const e = await failure(read(CQL_TABLE, data));
+    expect(e.code).toBe('E_SCHEMA');
+    expect(e.message).toContain('"zz"');
+    expect(e.location.file).toBe('/data/ks/t/la-1-big-Data.db');
+    expect(e.location.offset).toBe(18 + 2 + 11 + 1 + 8 + 4 + 1);
+  });
+
+  it('fails when the schema has a simple column where the data has collection cells', async () => {
+    const data = partition(1, [cell(comp([1, 'v', 'x']), { ts: 1, value: 'a' })]);
+    expect((await failure(read(CQL_TABLE, data))).code).toBe('E_SCHEMA');
+  });
+
+  it('reports truncation', async () => {
+    const e = await failure(read(CQL_TABLE, cqlPartition.slice(0, cqlPartition.length - 5)));
+    expect(e.code).toBe('E_TRUNCATED');
+  });
+
+  it('rejects cells out of clustering order', async () => {
+    const data = partition(1, [cell(comp([2, 'v']), { ts: 1, value: 'a' }), cell(comp([1, 'v']), { ts: 1, value: 'a' })]);
+    expect((await failure(read(CQL_TABLE, data))).code).toBe('E_BAD_FORMAT');
+  });
+
+  it('counter cells carry their context and timestampOfLastDelete', async () => {
+    const ctx = cat(u16(1), u16(0x8000), new Uint8Array(16).fill(1), i64(3n), i64(42n));
+    const data = partition(1, [cell(comp(['c']), { ts: 9, value: ctx, lastDelete: 4 })]);
+    expect(show(await read('CREATE TABLE ks.cn (k int PRIMARY KEY, c counter)', data))).toEqual([
+      'P 00000001 del=-',
+      `R [] 0=${hex(ctx)}@9 ld4`,
+      'END',
+    ]);
+  });
+});
+
+describe('readV2: COMPACT STORAGE', () => {
+  it('dense compound: one row per name, prefixes padded with nulls, prefix deletions become markers', async () => {
+    const cql = 'CREATE TABLE ks.d (k int, a int, b int, r int, PRIMARY KEY (k, a, b)) WITH COMPACT STORAGE';
+    const data = partition(1, [
+      cell(comp([1]), { ts: 1, value: 10 }),
+      cell(comp([1, 2]), { ts: 1, value: 20 }),
+      rt(comp([1, 3], -1), comp([1, 3], 1), 5),
+      rt(comp([2], -1), comp([2], 1), 6),
+      rt(comp([3], -1), comp([4]), 7),
+    ]);
+    expect(show(await read(cql, data))).toEqual([
+      'P 00000001 del=-',
+      'R [00000001,null] 0=0000000a@1',
+      'R [00000001,00000002] 0=00000014@1',
+      'R [00000001,00000003] del=5',
+      'M INCL_START_BOUND [00000002] ->6',
+      'M INCL_END_BOUND [00000002] 6>-',
+      'M INCL_START_BOUND [00000003] ->7',
+      'M EXCL_END_BOUND [00000004,] 7>-',
+      'END',
+    ]);
+  });
+
+  it('dense simple: raw clustering names and bounds', async () => {
+    const cql = 'CREATE TABLE ks.ds (k int, c text, v int, PRIMARY KEY (k, c)) WITH COMPACT STORAGE';
+    const data = partition(1, [cell('a', { ts: 1, value: 3 }), rt('b', 'd', 4), cell('c', { ts: 5, value: 4 }), rt('e', 'e', 6)]);
+    expect(show(await read(cql, data))).toEqual([
+      'P 00000001 del=-',
+      'R [61] 0=00000003@1',
+      'M INCL_START_BOUND [62] ->4',
+      'R [63] 0=00000004@5',
+      'M INCL_END_BOUND [64] 4>-',
+      'R [65] del=6',
+      'END',
+    ]);
+  });
+
+  it('dense without a value column: the cell is the row liveness', async () => {
+    const cql = 'CREATE TABLE ks.dn (k int, a int, b int, PRIMARY KEY (k, a, b)) WITH COMPACT STORAGE';
+    const data = partition(1, [cell(comp([1, 1]), { ts: 3 }), cell(comp([1, 2]), { ts: 4, deletedAt: 77 })]);
+    expect(show(await read(cql, data))).toEqual(['P 00000001 del=-', 'R [00000001,00000001] lv=3/0/2147483647', 'R [00000001,00000002] del=4', 'END']);
+  });
+
+  it('static compact: defined columns form one row with clustering [], dead dynamic cells are skipped', async () => {
+    const cql = 'CREATE TABLE ks.sc (k text PRIMARY KEY, v2 text, v1 int) WITH COMPACT STORAGE';
+    const data = partition('key', [cell('other', { ts: 1, deletedAt: 5 }), cell('v1', { ts: 2, value: 8 }), cell('v2', { ts: 3, value: 'q' }), rt('a', 'z', 9)]);
+    expect(show(await read(cql, data))).toEqual(['P 6b6579 del=-', 'R [] 0=71@3 1=00000008@2', 'END']);
+  });
+
+  it('static compact: live dynamic cells have no CQL column here', async () => {
+    const cql = 'CREATE TABLE ks.sc (k text PRIMARY KEY, v1 int) WITH COMPACT STORAGE';
+    const e = await failure(read(cql, partition('key', [cell('other', { ts: 1, value: 1 })])));
+    expect(e.code).toBe('E_SCHEMA');
+    expect(e.message).toContain('other');
+  });
+});
+
+describe('readV2: chunking', () => {
+  const data = cat(
+    cqlPartition,
+    partition(2, [cell(comp([1, 'v']), { ts: 1, value: 'x'.repeat(300) }), rt(comp([2], -1), comp([3], 1), 4), cell(comp([5, 'v']), { ts: 1, value: 'z' })]),
+    partition(3, [], 12),
+  );
+
+  it('property: any chunk split yields the same events', async () => {
+    const whole = show(await read(CQL_TABLE, data));
+    expect(whole.slice(0, cqlEvents.length)).toEqual(cqlEvents);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 30 }), async (sizes) => {
+        expect(show(await read(CQL_TABLE, data, sizes))).toEqual(whole);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
