@@ -3,11 +3,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { AgentError, isAgentError } from './errors.js';
+import { parse } from './cli/args.js';
+import { runConfigure } from './cli/configure.js';
 import { runDump } from './cli/dump.js';
+import { lookupServiceOwner } from './config/owner.js';
+import { DEFAULT_PATHS } from './config/schema.js';
 
 const USAGE = `usage: cassandra-extractor <command> [options]
 commands:
   dump <path>...   print the live CQL rows of a table's SSTables as JSON Lines
+  --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
+                   [--settings file] [--secrets-dir dir]
   --version        print the version`;
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2, internal: 70 } as const;
@@ -17,12 +23,30 @@ function version(): string {
   return pkg.version;
 }
 
+async function configure(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { settings: { type: 'string' }, 'secrets-dir': { type: 'string' } });
+  const owner = process.getuid?.() === 0 ? await lookupServiceOwner() : undefined;
+  // Mounting from the settings arrives with the cluster reader (src/mount); configure only writes them.
+  return runConfigure(
+    { input: process.stdin, output: process.stdout },
+    {
+      settingsPath: values.settings ?? DEFAULT_PATHS.settingsFile,
+      secretsDir: values['secrets-dir'] ?? DEFAULT_PATHS.secretsDir,
+      mount: false,
+      ...(owner === undefined ? {} : { owner }),
+    },
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'dump':
         return await runDump(rest, process.stdout);
+      case '--configure':
+      case 'configure':
+        return await configure(rest);
       case '--version':
       case 'version':
         process.stdout.write(`${version()}\n`);

@@ -17,6 +17,8 @@ import { readStatistics, type Statistics } from './io/statistics.js';
 import type { EventBatches } from './model.js';
 import { compareValues, mergeCounterContexts } from './types/index.js';
 import { baseType, isCounter, isMultiCell, native, type CqlType } from './types/model.js';
+import { buildV2Layout } from './v2/layout.js';
+import { readV2 } from './v2/reader.js';
 import { buildV3Layout } from './v3/layout.js';
 import { readV3, type ReadOptions } from './v3/reader.js';
 
@@ -50,7 +52,7 @@ export function sstableEvents(t: OpenedSSTable, schema: TableSchema, opts: ReadO
     const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
     return readV3(t.data, layout, opts);
   }
-  throw new AgentError('E_UNSUPPORTED_VERSION', `SSTable format ${version} (Cassandra 2.x) is not decoded yet`, { file: t.data.path });
+  return readV2(t.data, buildV2Layout(schema, t.data.path), opts);
 }
 
 /** Order of collection cell paths, per column (list: TimeUUID; set: element; map: key; UDT: field index). */

@@ -15,7 +15,7 @@ import { canonical, loadExpectations, matches, type Expectation, type Row } from
 const present = haveFixture('expected');
 const all = present ? loadExpectations(join(FIXTURES_ROOT, 'expected')) : [];
 /** Formats with a decoder in this build; every set of these formats must pass. */
-const DECODED_FORMATS = new Set(['ma', 'mb', 'mc', 'md', 'me']);
+const DECODED_FORMATS = new Set(['ka', 'la', 'lb', 'ma', 'mb', 'mc', 'md', 'me']);
 const sstableSets = all.filter((e) => e.kind === undefined && e.rowCount !== null && DECODED_FORMATS.has(e.format));
 const tmp = mkdtempSync(join(tmpdir(), 'ce-conformance-'));
 
