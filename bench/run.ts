@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import type { TableSchema } from '../src/schema/model.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
+import { isComplexValue } from '../src/merge/rows.js';
+import { ViewCell } from '../src/sstable/model.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sstable/table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,8 +57,8 @@ async function pass(tables: OpenedSSTable[], schema: TableSchema): Promise<PassR
       rows++;
       for (const v of r.values) {
         if (v === null) continue;
-        if (v instanceof Uint8Array) { cells++; valueBytes += v.length; } else {
-          for (const c of v.cells) { cells++; valueBytes += c.value.length + c.path.length; }
+        if (!isComplexValue(v)) { cells++; valueBytes += v instanceof ViewCell ? v.valueLength : v.value.length; } else {
+          for (const c of v.cells) { cells++; valueBytes += c instanceof ViewCell ? c.valueLength + c.pathLength : c.value.length; }
         }
       }
     }

@@ -1,10 +1,11 @@
 /**
  * Renders reconciled CQL rows by the "Value conventions" of the fixture corpus: the `dump` contract.
  */
-import type { CqlRow, LiveValue } from '../merge/rows.js';
+import { isComplexValue, type CqlRow, type LiveValue } from '../merge/rows.js';
 import { selectStarColumns, type ColumnDef, type TableSchema } from '../schema/model.js';
 import { splitComposite } from '../sstable/composite.js';
-import { formatCqlType, jsonCellsDecoder, jsonDecoder } from '../sstable/types/index.js';
+import { formatCqlType, jsonCellsDecoder, jsonDecoder, jsonRangeDecoder } from '../sstable/types/index.js';
+import { ViewCell } from '../sstable/model.js';
 import { AgentError } from '../errors.js';
 import { baseType, isMultiCell, type CqlType, type JsonValue } from '../sstable/types/model.js';
 
@@ -15,17 +16,15 @@ type Extract = (row: CqlRow, keyParts: readonly Uint8Array[]) => JsonValue;
 /** Decoders compiled once per column (the hot path renders every value of every row). */
 function liveDecoder(type: CqlType): (v: LiveValue | null | undefined) => JsonValue {
   const simple = jsonDecoder(type);
-  if (!isMultiCell(type)) {
-    return (v) => {
-      if (v === null || v === undefined) return null;
-      if (v instanceof Uint8Array) return simple(v);
-      throw new AgentError('E_SCHEMA', `column of type ${formatCqlType(type)} holds collection cells`);
-    };
-  }
-  const complex = jsonCellsDecoder(type);
+  const range = jsonRangeDecoder(type);
+  const complex = isMultiCell(type) ? jsonCellsDecoder(type) : null;
   return (v) => {
     if (v === null || v === undefined) return null;
-    return v instanceof Uint8Array ? simple(v) : complex(v.cells);
+    if (isComplexValue(v)) {
+      if (complex === null) throw new AgentError('E_SCHEMA', `column of type ${formatCqlType(type)} holds collection cells`);
+      return complex(v.cells);
+    }
+    return v instanceof ViewCell ? range(v.buf, v.valueOffset, v.valueOffset + v.valueLength) : simple(v.value);
   };
 }
 

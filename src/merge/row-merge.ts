@@ -23,7 +23,7 @@ export interface RowContext {
   readonly pathComparators: readonly (ValueComparator | undefined)[] | undefined;
 }
 
-type ComplexCell = { readonly path: Uint8Array; readonly value: Uint8Array };
+type ComplexCell = Cell;
 
 const EMPTY = new Uint8Array(0);
 
@@ -64,7 +64,7 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
     if (kind === 0) {
       i++;
       if ((!deleted || cell.timestamp > del) && cellIsLive(cell, now)) {
-        values[col] = cell.value;
+        values[col] = cell;
         exists = true;
       }
       continue;
@@ -76,7 +76,7 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
     for (; i < n; i++) {
       const c = cells[i] as Cell;
       if (c.column !== col) break;
-      if (c.timestamp > cdel && cellIsLive(c, now)) (live ??= []).push({ path: c.path ?? EMPTY, value: c.value });
+      if (c.timestamp > cdel && cellIsLive(c, now)) (live ??= []).push(c);
     }
     if (live !== null) {
       values[col] = { kind: 'complex', cells: live };
@@ -126,7 +126,7 @@ export function writeMergedRow(rows: readonly Row[], n: number, outerDel: bigint
         win = win === null ? c : isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
       }
       if (win !== null && cellIsLive(win, now)) {
-        values[col] = win.value;
+        values[col] = win;
         exists = true;
       }
       continue;
@@ -177,7 +177,7 @@ function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: numbe
       win = isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
     }
     i = k;
-    if (cellIsLive(win, now)) (live ??= []).push({ path: win.path ?? EMPTY, value: win.value });
+    if (cellIsLive(win, now)) (live ??= []).push(win);
   }
   return live;
 }

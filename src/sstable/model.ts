@@ -54,6 +54,37 @@ export interface Cell {
   readonly counterLastDelete?: bigint;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * A Cell whose value and path stay unsliced in the chunk buffer they were decoded from: the readers
+ * decode millions of cells a second, and a typed-array view costs about 100 ns to create. `value` and
+ * `path` make a view on access; consumers on the hot path (the JSON/CSV renderers) read `buf` with the
+ * offsets instead. The buffer is never overwritten (see the ownership note above).
+ */
+export class ViewCell implements Cell {
+  constructor(
+    readonly column: number,
+    readonly timestamp: bigint,
+    readonly ttl: number,
+    readonly localDeletionTime: number,
+    readonly buf: Uint8Array,
+    readonly valueOffset: number,
+    readonly valueLength: number,
+    /** -1 when the cell has no path (simple columns) */
+    readonly pathOffset: number,
+    readonly pathLength: number,
+  ) {}
+
+  get value(): Uint8Array {
+    return this.valueLength === 0 ? NO_BYTES : this.buf.subarray(this.valueOffset, this.valueOffset + this.valueLength);
+  }
+
+  get path(): Uint8Array | null {
+    return this.pathOffset < 0 ? null : this.buf.subarray(this.pathOffset, this.pathOffset + this.pathLength);
+  }
+}
+
 /** Clustering values: null = "null" bit (only in bounds and odd files), a zero-length array = empty value. */
 export type ClusteringValues = readonly (Uint8Array | null)[];
 

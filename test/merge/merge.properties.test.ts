@@ -12,6 +12,7 @@ import { partitionerFromClass } from '../../src/merge/partitioner.js';
 import { BoundKind, EMPTY_LIVENESS, LIVE, NO_DELETION_TIME } from '../../src/sstable/model.js';
 import type { Cell, DeletionTime, EventBatches, RangeMarker, Row, SSTableEvent } from '../../src/sstable/model.js';
 import type { CqlRow } from '../../src/merge/rows.js';
+import { isComplexValue } from '../../src/merge/rows.js';
 
 const NOW = 1_000_000;
 const partitioner = partitionerFromClass('Murmur3Partitioner');
@@ -161,7 +162,7 @@ async function merged(sources: EventBatches[]): Promise<unknown[]> {
   return out.map((r) => [
     hex(r.partitionKey),
     r.clustering.map(hex),
-    r.values.map((v) => (v === null ? null : v instanceof Uint8Array ? hex(v) : v.cells.map((c) => `${hex(c.path)}=${hex(c.value)}`))),
+    r.values.map((v) => (v === null ? null : !isComplexValue(v) ? hex(v.value) : v.cells.map((c) => `${hex(c.path ?? new Uint8Array(0))}=${hex(c.value)}`))),
   ]);
 }
 

@@ -7,6 +7,7 @@ import { partitionerFromClass } from '../../src/merge/partitioner.js';
 import { BoundKind, EMPTY_LIVENESS, EXPIRED_LIVENESS_TTL, LIVE, NO_DELETION_TIME } from '../../src/sstable/model.js';
 import type { Cell, DeletionTime, EventBatches, Liveness, RangeMarker, Row, SSTableEvent } from '../../src/sstable/model.js';
 import type { CqlRow } from '../../src/merge/rows.js';
+import { isComplexValue } from '../../src/merge/rows.js';
 
 // ---- builders -------------------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ function show(rows: CqlRow[]): unknown[] {
   return rows.map((r) => [
     hex(r.partitionKey),
     r.clustering.map(hex),
-    r.values.map((v) => (v === null ? null : v instanceof Uint8Array ? hex(v) : v.cells.map((c) => `${hex(c.path)}=${hex(c.value)}`))),
+    r.values.map((v) => (v === null ? null : !isComplexValue(v) ? hex(v.value) : v.cells.map((c) => `${hex(c.path ?? new Uint8Array(0))}=${hex(c.value)}`))),
   ]);
 }
 

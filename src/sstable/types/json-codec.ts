@@ -238,10 +238,13 @@ function dynamicCompositeDecoder(aliases: ReadonlyMap<string, CqlType>): RangeDe
   };
 }
 
+/** A cell of a multi-cell column; a null path (never written for such cells) reads as empty. */
 export interface CollectionCell {
-  readonly path: Uint8Array;
+  readonly path: Uint8Array | null;
   readonly value: Uint8Array;
 }
+
+const NO_PATH = new Uint8Array(0);
 
 /**
  * A decoder for the live cells of a NON-frozen collection or UDT column (cells in path order as on
@@ -257,12 +260,12 @@ export function jsonCellsDecoder(t: CqlType): (cells: readonly CollectionCell[])
     }
     case 'set': {
       const d = jsonDecoder(b.element);
-      return (cells) => cells.map((c) => d(c.path));
+      return (cells) => cells.map((c) => d(c.path ?? NO_PATH));
     }
     case 'map': {
       const k = jsonDecoder(b.key);
       const v = jsonDecoder(b.value);
-      return (cells) => cells.map((c): JsonValue => [k(c.path), v(c.value)]);
+      return (cells) => cells.map((c): JsonValue => [k(c.path ?? NO_PATH), v(c.value)]);
     }
     case 'udt': {
       const decs = b.fields.map((f) => jsonDecoder(f.type));
@@ -271,9 +274,10 @@ export function jsonCellsDecoder(t: CqlType): (cells: readonly CollectionCell[])
         const out: { [key: string]: JsonValue } = {};
         for (const n of names) setField(out, n, null);
         for (const c of cells) {
-          const idx = c.path.length === 2 ? i16(c.path, 0) : -1;
+          const path = c.path ?? NO_PATH;
+          const idx = path.length === 2 ? i16(path, 0) : -1;
           const d = decs[idx];
-          if (d === undefined) bad(`UDT cell path ${c.path.length === 2 ? idx : `of ${c.path.length} bytes`} names no field of ${b.name} (${names.length} fields)`);
+          if (d === undefined) bad(`UDT cell path ${path.length === 2 ? idx : `of ${path.length} bytes`} names no field of ${b.name} (${names.length} fields)`);
           else setField(out, names[idx] ?? String(idx), d(c.value));
         }
         return out;

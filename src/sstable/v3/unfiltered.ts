@@ -7,7 +7,7 @@ import { AgentError } from '../../errors.js';
 import { addWrap64, type Cursor } from '../cursor.js';
 import {
   BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
-  type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
+  ViewCell, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
 } from '../model.js';
 import type { ColumnLayout, V3Layout } from './layout.js';
 
@@ -138,18 +138,24 @@ function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, r
     if ((flags & (CELL_IS_DELETED | CELL_IS_EXPIRING)) !== 0) ldt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
     if ((flags & CELL_IS_EXPIRING) !== 0) ttl = (c.uvintLow32() + l.minTTL) | 0;
   }
-  const path = complex ? c.vbytes() : null;
-  let value: Uint8Array;
-  if ((flags & CELL_HAS_EMPTY_VALUE) !== 0) value = EMPTY_BYTES;
-  else if (!complex && col.fixedLength >= 0) value = c.bytes(col.fixedLength);
-  else value = c.vbytes();
+  let pathOffset = -1;
+  let pathLength = 0;
+  if (complex) {
+    pathLength = c.uvint();
+    pathOffset = c.pos;
+    c.skip(pathLength);
+  }
+  let valueLength = 0;
+  if ((flags & CELL_HAS_EMPTY_VALUE) === 0) valueLength = !complex && col.fixedLength >= 0 ? col.fixedLength : c.uvint();
+  const valueOffset = c.pos;
+  c.skip(valueLength);
   if (col.ordinal < 0 || (col.droppedAt !== null && timestamp <= col.droppedAt)) {
     if (col.ordinal === -2 && ldt === NO_DELETION_TIME) {
       throw new AgentError('E_SCHEMA', 'a COMPACT STORAGE table without clustering holds dynamic (Thrift) cells, which have no CQL column in this schema', { file: l.file, offset: c.offset });
     }
     return null;
   }
-  return { column: col.ordinal, path, timestamp, ttl, localDeletionTime: ldt, value };
+  return new ViewCell(col.ordinal, timestamp, ttl, ldt, c.buf, valueOffset, valueLength, pathOffset, pathLength);
 }
 
 interface ComplexAcc {
