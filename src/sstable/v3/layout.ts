@@ -27,6 +27,8 @@ export interface V3Layout {
   readonly statics: readonly ColumnLayout[];
   readonly regulars: readonly ColumnLayout[];
   readonly minTimestamp: bigint;
+  /** minTimestamp as a number when |minTimestamp| <= 2^52 (fast path of timestamp decoding), else null */
+  readonly minTimestampNumber: number | null;
   readonly minLocalDeletionTime: number;
   readonly minTTL: number;
   /**
@@ -138,6 +140,7 @@ export function buildV3Layout(header: SerializationHeader, schema: TableSchema, 
     statics,
     regulars,
     minTimestamp: header.minTimestamp,
+    minTimestampNumber: header.minTimestamp >= -(1n << 52n) && header.minTimestamp <= 1n << 52n ? Number(header.minTimestamp) : null,
     minLocalDeletionTime: header.minLocalDeletionTime,
     minTTL: header.minTTL,
     staticCompact,

@@ -58,8 +58,19 @@ export function readClusteringValues(c: Cursor, fixed: readonly number[], count:
   return out;
 }
 
+/**
+ * A delta-encoded timestamp (§5.2). When the base and the delta are small enough (every realistic
+ * microsecond timestamp), the sum is computed in doubles and one BigInt is made, instead of three.
+ */
+function readTimestamp(c: Cursor, l: V3Layout): bigint {
+  const base = l.minTimestampNumber;
+  // b0 < 0xFE: at most 6 extra bytes, a delta below 2^49; with |base| <= 2^52 the sum stays exact
+  if (base !== null && c.pos < c.end && (c.buf[c.pos] as number) < 0xfe) return BigInt(base + c.uvint());
+  return addWrap64(l.minTimestamp, c.uvintBig());
+}
+
 function readDeltaDeletion(c: Cursor, l: V3Layout): DeletionTime {
-  const ts = addWrap64(l.minTimestamp, c.uvintBig());
+  const ts = readTimestamp(c, l);
   const ldt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
   return { markedForDeleteAt: ts, localDeletionTime: ldt };
 }
@@ -128,7 +139,7 @@ function readSubset(c: Cursor, superset: number, file: string): number[] | null 
  */
 function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, rowTs: bigint, rowTtl: number, rowLdt: number): Cell | null {
   const flags = c.u8();
-  const timestamp = (flags & CELL_USE_ROW_TIMESTAMP) !== 0 ? rowTs : addWrap64(l.minTimestamp, c.uvintBig());
+  const timestamp = (flags & CELL_USE_ROW_TIMESTAMP) !== 0 ? rowTs : readTimestamp(c, l);
   let ldt = NO_DELETION_TIME;
   let ttl = NO_TTL;
   if ((flags & CELL_USE_ROW_TTL) !== 0) {
@@ -158,24 +169,26 @@ function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, r
   return new ViewCell(col.ordinal, timestamp, ttl, ldt, c.buf, valueOffset, valueLength, pathOffset, pathLength);
 }
 
-interface ComplexAcc {
-  deletions: Map<number, DeletionTime> | undefined;
-}
+type Deletions = Map<number, DeletionTime> | undefined;
 
-/** One column's data: a simple cell, or a complex column's deletion and cells. */
+/**
+ * One column's data: a simple cell, or a complex column's deletion and cells.
+ * @returns the row's complex deletions so far (created on the first one)
+ */
 function readColumn(
   c: Cursor, l: V3Layout, col: ColumnLayout, hasComplexDeletion: boolean,
-  rowTs: bigint, rowTtl: number, rowLdt: number, cells: Cell[], acc: ComplexAcc,
-): void {
+  rowTs: bigint, rowTtl: number, rowLdt: number, cells: Cell[], deletions: Deletions,
+): Deletions {
   if (!col.complex) {
     const cell = readCell(c, l, col, false, rowTs, rowTtl, rowLdt);
     if (cell !== null) cells.push(cell);
-    return;
+    return deletions;
   }
+  let out = deletions;
   if (hasComplexDeletion) {
     const d = readDeltaDeletion(c, l);
     if (d.markedForDeleteAt !== I64_MIN && col.ordinal >= 0 && (col.droppedAt === null || d.markedForDeleteAt > col.droppedAt)) {
-      (acc.deletions ??= new Map()).set(col.ordinal, d);
+      (out ??= new Map()).set(col.ordinal, d);
     }
   }
   const count = c.uvint();
@@ -183,6 +196,7 @@ function readColumn(
     const cell = readCell(c, l, col, true, rowTs, rowTtl, rowLdt);
     if (cell !== null) cells.push(cell);
   }
+  return out;
 }
 
 /**
@@ -198,7 +212,7 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
   let rowTtl = NO_TTL;
   let rowLdt = NO_DELETION_TIME;
   if ((flags & HAS_TIMESTAMP) !== 0) {
-    rowTs = addWrap64(l.minTimestamp, c.uvintBig());
+    rowTs = readTimestamp(c, l);
     if ((flags & HAS_TTL) !== 0) {
       rowTtl = (c.uvintLow32() + l.minTTL) | 0;
       rowLdt = (c.uvintLow32() + l.minLocalDeletionTime) | 0;
@@ -208,16 +222,16 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
   const deletion = (flags & HAS_DELETION) !== 0 ? readDeltaDeletion(c, l) : LIVE;
   const columns = isStatic ? l.statics : l.regulars;
   const cells: Cell[] = [];
-  const acc: ComplexAcc = { deletions: undefined };
+  let complexDeletions: Deletions;
   const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
   const superset = columns.length;
   if ((flags & HAS_ALL_COLUMNS) !== 0) {
-    for (let i = 0; i < superset; i++) readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
+    for (let i = 0; i < superset; i++) complexDeletions = readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, complexDeletions);
   } else if (superset <= 31) {
     // the common case, without allocating the list of present columns
     const missing = c.uvint();
     for (let i = 0; i < superset; i++) {
-      if (((missing >>> i) & 1) === 0) readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
+      if (((missing >>> i) & 1) === 0) complexDeletions = readColumn(c, l, columns[i] as ColumnLayout, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, complexDeletions);
     }
   } else {
     const present = readSubset(c, superset, l.file);
@@ -226,14 +240,12 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
       const idx = present === null ? i : (present[i] as number);
       const col = columns[idx];
       if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${superset}`, { file: l.file, offset: c.offset });
-      readColumn(c, l, col, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, acc);
+      complexDeletions = readColumn(c, l, col, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, complexDeletions);
     }
   }
-  const complexDeletions = acc.deletions;
   if (isStatic ? l.staticsNeedSort : l.regularsNeedSort) cells.sort((a, b) => a.column - b.column);
-  return complexDeletions === undefined
-    ? { kind: 'row', isStatic, clustering, liveness, deletion, cells }
-    : { kind: 'row', isStatic, clustering, liveness, deletion, cells, complexDeletions };
+  // one object shape for every row (complexDeletions present, possibly undefined) keeps consumers monomorphic
+  return { kind: 'row', isStatic, clustering, liveness, deletion, cells, complexDeletions };
 }
 
 export const UNFILTERED_FLAGS = { IS_MARKER, EXTENSION_FLAG, IS_STATIC } as const;

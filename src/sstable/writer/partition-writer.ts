@@ -33,18 +33,16 @@ export class PartitionWriter {
   private readonly out = new ByteSink(4096);
   private readonly body = new ByteSink(4096);
   private readonly order: ClusteringOrder;
-  private readonly deltas: DeltaWriter;
 
   constructor(
     private readonly data: DataFileWriter,
     private readonly layout: WriterLayout,
     private readonly encoder: RowEncoder,
     private readonly collector: MetadataCollector,
-    deltas: DeltaWriter,
+    private readonly deltas: DeltaWriter,
     private readonly columnIndexSize: number,
   ) {
     this.order = makeClusteringOrder(layout.clusteringCompare);
-    this.deltas = deltas;
   }
 
   private clustering(values: readonly (WriteValue | null)[], bound: boolean): (Uint8Array | null)[] {
@@ -79,7 +77,7 @@ export class PartitionWriter {
     }
     this.data.write(out.view());
     const headerLength = this.data.position - start;
-    const state = new UnfilteredState(this, start, headerLength);
+    const state = new UnfilteredState(this, start);
     if (p.rows !== undefined) {
       for await (const u of p.rows) {
         await state.add(u);
@@ -110,7 +108,7 @@ export class PartitionWriter {
     return { kind, values: this.clustering(b.values, true) };
   }
 
-  /** @internal serializes one unfiltered; returns its size */
+  /** @internal serializes one unfiltered and records its statistics */
   emit(u: EncodedUnfiltered, prevSize: number): void {
     const out = this.out;
     out.reset();
@@ -150,6 +148,7 @@ export class PartitionWriter {
 /** Order checks, range-tombstone markers and index blocks of the partition being written. */
 class UnfilteredState {
   rows = 0;
+  /** ColumnIndex.previousRowStart starts at 0: the first unfiltered's prevSize is its offset in the partition */
   private previousStart = 0;
   private last: Bound | null = null;
   private open: OpenRange | null = null;
@@ -162,11 +161,7 @@ class UnfilteredState {
   constructor(
     private readonly w: PartitionWriter,
     private readonly partitionStart: number,
-    headerLength: number,
-  ) {
-    // ColumnIndex.previousRowStart starts at 0: the first unfiltered's prevSize is its offset in the partition
-    void headerLength;
-  }
+  ) {}
 
   async add(u: WriteUnfiltered): Promise<void> {
     const order = this.w.clusteringOrder;

@@ -43,7 +43,9 @@ const partitionsArb = fc.uniqueArray(
   { selector: (p) => p.key, minLength: 1, maxLength: 8 },
 );
 
-function build(parts: fc.infer<typeof partitionsArb>): WritePartition[] {
+type Parts = typeof partitionsArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(parts: Parts): WritePartition[] {
   const layout = buildWriterLayout(SCHEMA);
   const ps: WritePartition[] = parts.map((p, pi) => {
     const rows: WriteUnfiltered[] = [...p.rows].sort((a, b) => a[0] - b[0]).map(([c, r], ri): WriteRow => {

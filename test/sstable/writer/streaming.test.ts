@@ -2,7 +2,7 @@
  * Streaming: a ~50 MB partition is written from a generator without holding it, gets a promoted index,
  * and reads back; process memory stays bounded.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,11 @@ describe('streaming writer', () => {
       const entries = [];
       for await (const e of readIndexEntries(d)) entries.push(e);
       expect(entries).toHaveLength(1);
+      // key (u16 + 4 bytes), position uvint 00, then a non-zero promotedSize: ~770 blocks of 64 KiB
+      const index = await readFile(d.componentPath('Index.db'));
+      expect(index[6]).toBe(0);
+      expect(index[7]).not.toBe(0);
+      expect(index.length).toBeGreaterThan(700 * 20);
       const t = await openSSTable(d);
       let count = 0;
       let last = -1;
