@@ -6,12 +6,14 @@ import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
 import { runConfigure } from './cli/configure.js';
 import { runDump } from './cli/dump.js';
+import { writeSampleDataDir } from './sample/index.js';
 import { lookupServiceOwner } from './config/owner.js';
 import { DEFAULT_PATHS } from './config/schema.js';
 
 const USAGE = `usage: cassandra-extractor <command> [options]
 commands:
   dump <path>...   print the live CQL rows of a table's SSTables as JSON Lines
+  sample <dir>     write a small Cassandra 3.x data directory (every CQL type, deletions, TTLs) [--rows n]
   --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
                    [--settings file] [--secrets-dir dir]
   --version        print the version`;
@@ -21,6 +23,17 @@ export const EXIT = { ok: 0, badInput: 1, usage: 2, internal: 70 } as const;
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+async function sample(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { rows: { type: 'string' } });
+  const dir = positionals[0];
+  if (dir === undefined || positionals.length > 1) throw new AgentError('E_BAD_ARGUMENT', 'usage: cassandra-extractor sample <dir> [--rows n]');
+  const rows = values.rows === undefined ? undefined : Number(values.rows);
+  if (rows !== undefined && (!Number.isInteger(rows) || rows < 1)) throw new AgentError('E_BAD_ARGUMENT', `--rows expects a positive integer, got "${values.rows}"`);
+  const written = await writeSampleDataDir(dir, rows === undefined ? {} : { rows });
+  process.stderr.write(`wrote keyspace ${written.keyspace} (${written.tables.join(', ')}) and its system_schema tables under ${dir}\n`);
+  return EXIT.ok;
 }
 
 async function configure(argv: string[]): Promise<number> {
@@ -44,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'dump':
         return await runDump(rest, process.stdout);
+      case 'sample':
+        return await sample(rest);
       case '--configure':
       case 'configure':
         return await configure(rest);
@@ -65,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.code === 'E_BAD_ARGUMENT' ? EXIT.usage : EXIT.badInput;
     }
     const err = e as NodeJS.ErrnoException;
+    // the reader of our output went away (`dump ... | head`): not an error of ours
+    if (err?.code === 'EPIPE') return EXIT.ok;
     if (typeof err?.code === 'string' && typeof err.message === 'string') {
       process.stderr.write(`cassandra-extractor: ${err.message}\n`);
       return EXIT.badInput;
