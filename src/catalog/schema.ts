@@ -13,7 +13,7 @@ import { AgentError } from '../errors.js';
 import { jsonRowRenderer, type JsonRow } from '../export/json-row.js';
 import { findBuiltinTable } from '../schema/builtin.js';
 import { parseCqlSchema, type ParsedSchema } from '../schema/cql-ddl.js';
-import { schemaFromSystemSchemaRows } from '../schema/discover.js';
+import { schemaFromLegacySchemaRows, schemaFromSystemSchemaRows } from '../schema/discover.js';
 import { schemaFromHeader } from '../schema/from-header.js';
 import type { TableSchema } from '../schema/model.js';
 import { isV3 } from '../sstable/io/descriptor.js';
@@ -59,12 +59,15 @@ async function readSystemTable(dataDir: string, keyspace: string, table: string,
 
 const discovered = new Map<string, Promise<ParsedSchema | null>>();
 
-/** The schema of every table, from a 3.x data directory's system_schema tables (cached per directory). */
+/**
+ * The schema of every table of a data directory (cached per directory): from the 3.x system_schema
+ * tables, or else from the 2.x system.schema_columnfamilies / schema_columns / schema_usertypes.
+ */
 export function discoverDataDirSchema(dataDir: string, nowInSec: number): Promise<ParsedSchema | null> {
   let p = discovered.get(dataDir);
   if (p === undefined) {
     p = (async () => {
-      if (!existsSync(join(dataDir, 'system_schema'))) return null;
+      if (!existsSync(join(dataDir, 'system_schema'))) return discoverLegacySchema(dataDir, nowInSec);
       const [tables, columns, types, dropped] = await Promise.all([
         readSystemTable(dataDir, 'system_schema', 'tables', nowInSec),
         readSystemTable(dataDir, 'system_schema', 'columns', nowInSec),
@@ -77,6 +80,17 @@ export function discoverDataDirSchema(dataDir: string, nowInSec: number): Promis
     discovered.set(dataDir, p);
   }
   return p;
+}
+
+async function discoverLegacySchema(dataDir: string, nowInSec: number): Promise<ParsedSchema | null> {
+  if (!existsSync(join(dataDir, 'system'))) return null;
+  const [columnfamilies, columns, usertypes] = await Promise.all([
+    readSystemTable(dataDir, 'system', 'schema_columnfamilies', nowInSec),
+    readSystemTable(dataDir, 'system', 'schema_columns', nowInSec),
+    readSystemTable(dataDir, 'system', 'schema_usertypes', nowInSec),
+  ]);
+  if (columnfamilies === null || columns === null) return null;
+  return schemaFromLegacySchemaRows({ columnfamilies, columns, usertypes: usertypes ?? [] }, parseMarshalType);
 }
 
 export interface ResolveOptions {
