@@ -85,6 +85,24 @@ export class ViewCell implements Cell {
   }
 }
 
+/**
+ * Sorts a row's cells by column ordinal, keeping the order of cells within a column (their path
+ * order). An insertion sort: rows hold a handful of cells, nearly in order, and this runs per row.
+ */
+export function sortCellsByColumn(cells: Cell[]): void {
+  for (let i = 1; i < cells.length; i++) {
+    const c = cells[i] as Cell;
+    const col = c.column;
+    let j = i - 1;
+    if ((cells[j] as Cell).column <= col) continue;
+    while (j >= 0 && (cells[j] as Cell).column > col) {
+      cells[j + 1] = cells[j] as Cell;
+      j--;
+    }
+    cells[j + 1] = c;
+  }
+}
+
 /** Clustering values: null = "null" bit (only in bounds and odd files), a zero-length array = empty value. */
 export type ClusteringValues = readonly (Uint8Array | null)[];
 

@@ -9,6 +9,7 @@
  */
 import { AgentError } from '../../errors.js';
 import {
+  sortCellsByColumn,
   BoundKind, EMPTY_LIVENESS, LIVE, NO_DELETION_TIME,
   type Bound, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type Row, type SSTableEvent,
 } from '../model.js';
@@ -266,7 +267,7 @@ function makeCell(column: number, path: Uint8Array | null, timestamp: bigint, tt
 
 function build(r: RowBuilder, needSort: boolean): Row {
   const cells = r.cells;
-  if (needSort && cells.length > 1) cells.sort((a, b) => a.column - b.column);
-  const base = { kind: 'row' as const, isStatic: r.isStatic, clustering: r.clustering, liveness: r.liveness, deletion: r.deletion, cells };
-  return r.complexDeletions === null ? base : { ...base, complexDeletions: r.complexDeletions };
+  if (needSort) sortCellsByColumn(cells);
+  // one object shape for every row keeps the merge's property accesses monomorphic
+  return { kind: 'row', isStatic: r.isStatic, clustering: r.clustering, liveness: r.liveness, deletion: r.deletion, cells, complexDeletions: r.complexDeletions ?? undefined };
 }

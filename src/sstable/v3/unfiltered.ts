@@ -7,7 +7,7 @@ import { AgentError } from '../../errors.js';
 import { addWrap64, type Cursor } from '../cursor.js';
 import {
   BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
-  ViewCell, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
+  ViewCell, sortCellsByColumn, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
 } from '../model.js';
 import type { ColumnLayout, V3Layout } from './layout.js';
 
@@ -243,7 +243,7 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
       complexDeletions = readColumn(c, l, col, hasComplexDeletion, rowTs, rowTtl, rowLdt, cells, complexDeletions);
     }
   }
-  if (isStatic ? l.staticsNeedSort : l.regularsNeedSort) cells.sort((a, b) => a.column - b.column);
+  if (isStatic ? l.staticsNeedSort : l.regularsNeedSort) sortCellsByColumn(cells);
   // one object shape for every row (complexDeletions present, possibly undefined) keeps consumers monomorphic
   return { kind: 'row', isStatic, clustering, liveness, deletion, cells, complexDeletions };
 }
