@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import type { TableSchema } from '../src/schema/model.js';
+import { withInternalColumnOrder } from '../src/schema/column-order.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
 import { isComplexValue } from '../src/merge/rows.js';
 import { ViewCell } from '../src/sstable/model.js';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     let dataBytes = 0;
     for (const d of descs) dataBytes += (await stat(d.dataPath)).size;
     const parsed = parseCqlSchema(set.schemaCql);
-    const schema = parsed.tables[0] ?? (() => { throw new Error('bench schema did not parse'); })();
+    const schema = withInternalColumnOrder(parsed.tables[0] ?? (() => { throw new Error('bench schema did not parse'); })());
     const results: PassResult[] = [];
     try {
       for (let i = 0; i < passes; i++) {

@@ -16,6 +16,7 @@ import { parseCqlSchema, type ParsedSchema } from '../schema/cql-ddl.js';
 import { schemaFromLegacySchemaRows, schemaFromSystemSchemaRows } from '../schema/discover.js';
 import { schemaFromHeader } from '../schema/from-header.js';
 import type { TableSchema } from '../schema/model.js';
+import { withInternalColumnOrder } from '../schema/column-order.js';
 import { isV3 } from '../sstable/io/descriptor.js';
 import type { SerializationHeader } from '../sstable/io/statistics.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
@@ -100,6 +101,11 @@ export interface ResolveOptions {
 
 /** @throws AgentError E_SCHEMA when no source can describe the table */
 export async function resolveSchema(loc: TableLocation, opts: ResolveOptions): Promise<SchemaSource> {
+  const found = await findSchema(loc, opts);
+  return { ...found, schema: withInternalColumnOrder(found.schema) };
+}
+
+async function findSchema(loc: TableLocation, opts: ResolveOptions): Promise<SchemaSource> {
   const name = `${loc.keyspace ?? '?'}.${loc.table ?? '?'}`;
   if (opts.schemaFile !== undefined) {
     let text: string;

@@ -3,6 +3,7 @@
  * Values are decoded with the header's types (pitfall P19); frozenness comes from the schema (P6).
  */
 import { AgentError } from '../../errors.js';
+import { compareColumnOrder } from '../../schema/column-order.js';
 import type { ColumnDef, TableSchema } from '../../schema/model.js';
 import type { SerializationHeader } from '../io/statistics.js';
 import { isMultiCell, type CqlType } from '../types/model.js';
@@ -88,30 +89,10 @@ function resolve(
 }
 
 /**
- * Cassandra's internal column order (3.11 ColumnDefinition.compareTo / comparisonOrder): simple columns
- * before complex ones, then by name, comparing the first six bytes unsigned with the top bit of the first
- * byte inverted, then the whole name unsigned. SerializationHeader.Serializer rebuilds its column lists in
- * this order whatever order the file lists them in (the row bitmaps and cells follow it); Cassandra's own
- * writers already list them so, but other writers (ScyllaDB's) do not.
+ * Header columns in Cassandra's internal order (schema/column-order.ts): SerializationHeader.Serializer
+ * rebuilds its lists in that order whatever order the file lists them in; Cassandra's own writers already
+ * list them so, other writers (ScyllaDB's) do not.
  */
-function compareColumnOrder(a: { complex: boolean; nameBytes: Uint8Array }, b: { complex: boolean; nameBytes: Uint8Array }): number {
-  if (a.complex !== b.complex) return a.complex ? 1 : -1;
-  const x = a.nameBytes;
-  const y = b.nameBytes;
-  for (let i = 0; i < 6; i++) {
-    let bx = x[i] ?? 0;
-    let by = y[i] ?? 0;
-    if (i === 0) {
-      bx ^= 0x80;
-      by ^= 0x80;
-    }
-    if (bx !== by) return bx - by;
-  }
-  const n = Math.min(x.length, y.length);
-  for (let i = 6; i < n; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return x.length - y.length;
-}
-
 function internalOrder<T extends { nameBytes: Uint8Array; type: string }>(cols: readonly T[], file: string): T[] {
   const keyed = cols.map((c) => ({ c, complex: isMultiCell(parseHeaderType(c.type, file)), nameBytes: c.nameBytes }));
   keyed.sort(compareColumnOrder);

@@ -1,0 +1,83 @@
+/**
+ * Parallel range decoding throughput: the mc-lz4-mixed bench table read as token ranges by 1 and by 2
+ * worker threads, output encoded as CSV records (the extract pipeline's path), consumed in the main
+ * thread. Prints MB/s of Data.db, rows/s, the 2-worker speed-up and the peak RSS of the process
+ * (VmHWM of /proc/self/status: worker threads share the process, so it includes them).
+ *
+ * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 3 --workers 1,2 --ranges 16]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parallelTableText } from '../src/cluster/parallel.js';
+import { listSSTables } from '../src/sstable/io/descriptor.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const benchDir = resolve(root, '..', 'shared', 'bench', 'mc-lz4-mixed', 'bench', 'events_mixed-61eac2c44d0411e8b3379579ee5f66fb');
+const workerUrl = pathToFileURL(join(root, 'dist', 'cluster', 'workers-entry.js'));
+
+const SCHEMA = `CREATE TABLE bench.events_mixed (
+    id uuid, ts timestamp,
+    title text, qty int, total bigint, price double, active boolean,
+    tags set<text>, attrs map<text, int>, payload blob,
+    PRIMARY KEY (id, ts));`;
+
+function peakRssMB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
+}
+
+async function pass(schemaFile: string, workers: number, ranges: number, format: 'csv' | 'json'): Promise<{ seconds: number; rows: number; chars: number }> {
+  const t0 = process.hrtime.bigint();
+  let rows = 0;
+  let chars = 0;
+  const run = parallelTableText({ paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format }, { workerUrl });
+  for await (const b of run) {
+    rows += b.ends.length;
+    chars += b.text.length;
+  }
+  if (run.summary().rows !== rows) throw new Error(`summary says ${run.summary().rows} rows, received ${rows}`);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, rows, chars };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string', default: '16' }, format: { type: 'string', default: 'csv' } } });
+  if (!existsSync(benchDir)) {
+    console.log(`mc-lz4-mixed: not found at ${benchDir}, skipped`);
+    return;
+  }
+  if (!existsSync(fileURLToPath(workerUrl))) throw new Error(`${fileURLToPath(workerUrl)} is missing: run npm run build first`);
+  const schemaFile = join(await mkdtemp(join(tmpdir(), 'ce-bench-')), 'schema.cql');
+  await writeFile(schemaFile, SCHEMA);
+  let dataBytes = 0;
+  for (const d of await listSSTables(benchDir)) dataBytes += (await stat(d.dataPath)).size;
+  const format = values.format === 'json' ? 'json' : 'csv';
+  const passes = Number(values.passes);
+  const ranges = Number(values.ranges);
+  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after 1 warm-up`);
+  const results = new Map<number, number>();
+  for (const w of values.workers.split(',').map(Number)) {
+    await pass(schemaFile, w, ranges, format);
+    const runs: { seconds: number; rows: number }[] = [];
+    for (let i = 0; i < passes; i++) runs.push(await pass(schemaFile, w, ranges, format));
+    const sec = median(runs.map((r) => r.seconds));
+    const rows = runs[0]?.rows ?? 0;
+    results.set(w, sec);
+    console.log(`  ${w} worker(s): ${sec.toFixed(3)} s, ${(dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${Math.round(rows / sec).toLocaleString('en-US')} rows/s (${rows} rows)`);
+  }
+  const one = results.get(1);
+  const two = results.get(2);
+  if (one !== undefined && two !== undefined) console.log(`  speed-up with 2 workers: ${(one / two).toFixed(2)}x (target >= 1.8x)`);
+  console.log(`peak RSS (VmHWM, main thread + workers) ${peakRssMB().toFixed(0)} MB`);
+}
+
+await main();
