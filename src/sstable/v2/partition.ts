@@ -9,7 +9,7 @@
  */
 import { AgentError } from '../../errors.js';
 import {
-  sortCellsByColumn,
+  sortCellsByColumn, ViewCell,
   BoundKind, EMPTY_LIVENESS, LIVE, NO_DELETION_TIME,
   type Bound, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type Row, type SSTableEvent,
 } from '../model.js';
@@ -67,13 +67,13 @@ export class PartitionProcessor {
   }
 
   /** One cell atom named buf[ns, ne); `offset` (the atom's stream offset) is for error messages. */
-  cell(out: SSTableEvent[], buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
+  cell(out: SSTableEvent[], buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null, offset: number): void {
     const l = this.l;
-    if (l.staticCompact) return this.compactCell(buf, ns, ne, ts, ttl, ldt, value, lastDelete, offset);
+    if (l.staticCompact) return this.compactCell(buf, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete, offset);
     if (!l.compound) {
       // dense, one clustering column: the name is the raw clustering value
       const row = this.rowFor(out, buf, ns, ne, false, offset, null, 0);
-      return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
+      return this.denseCell(row, buf, ts, ttl, ldt, vOff, vLen, lastDelete);
     }
     const s = this.scan;
     const n = this.n;
@@ -81,7 +81,7 @@ export class PartitionProcessor {
     if (l.dense) {
       const k = s.count;
       const row = this.rowFor(out, buf, s.first, s.keyEnd(k), false, offset, s, k);
-      return this.denseCell(row, ts, ttl, ldt, value, lastDelete);
+      return this.denseCell(row, buf, ts, ttl, ldt, vOff, vLen, lastDelete);
     }
     if (s.count < n + 1) {
       throw new AgentError('E_BAD_FORMAT', `cell name has ${s.count} components, the comparator ${l.comparator} needs ${n + 1} or more`, { file: l.file, offset });
@@ -102,13 +102,14 @@ export class PartitionProcessor {
     if (col.isStatic !== s.isStatic) {
       throw new AgentError('E_SCHEMA', `column "${col.name}" is ${col.isStatic ? '' : 'not '}static in the schema of ${l.keyspace}.${l.table} but its cells are ${s.isStatic ? '' : 'not '}static; the schema does not match the data`, { file: l.file, offset });
     }
-    let path: Uint8Array | null = null;
-    if (s.count === n + 2) path = s.view(n + 1);
-    if ((path !== null) !== col.complex) {
-      throw new AgentError('E_SCHEMA', `column "${col.name}" is ${col.complex ? 'a non-frozen collection' : 'a simple column'} in the schema of ${l.keyspace}.${l.table}, but its cells are ${path !== null ? 'collection elements' : 'simple'}; the schema does not match the data`, { file: l.file, offset });
+    const hasPath = s.count === n + 2;
+    if (hasPath !== col.complex) {
+      throw new AgentError('E_SCHEMA', `column "${col.name}" is ${col.complex ? 'a non-frozen collection' : 'a simple column'} in the schema of ${l.keyspace}.${l.table}, but its cells are ${hasPath ? 'collection elements' : 'simple'}; the schema does not match the data`, { file: l.file, offset });
     }
+    const pOff = hasPath ? s.start(n + 1) : -1;
+    const pLen = hasPath ? s.length(n + 1) : 0;
     const row = this.rowFor(out, s.buf, s.first, s.keyEnd(n), s.isStatic, offset, s, n);
-    row.cells.push(makeCell(col.ordinal, path, ts, ttl, ldt, value, lastDelete));
+    row.cells.push(makeCell(col.ordinal, buf, pOff, pLen, ts, ttl, ldt, vOff, vLen, lastDelete));
   }
 
   /** One range-tombstone atom: bounds `min`..`max` (composite or raw), deletion `del`. */
@@ -222,10 +223,10 @@ export class PartitionProcessor {
     out.push(build(row, this.l.cellsNeedSort));
   }
 
-  private denseCell(row: RowBuilder, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null): void {
+  private denseCell(row: RowBuilder, buf: Uint8Array, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null): void {
     const vc = this.l.valueColumn;
     if (vc >= 0) {
-      row.cells.push(makeCell(vc, null, ts, ttl, ldt, value, lastDelete));
+      row.cells.push(makeCell(vc, buf, -1, 0, ts, ttl, ldt, vOff, vLen, lastDelete));
       return;
     }
     // No compact value column (CompactTables: an EmptyType value): the cell is the row's only data, so its
@@ -234,7 +235,7 @@ export class PartitionProcessor {
     else if (supersedes({ markedForDeleteAt: ts, localDeletionTime: ldt }, row.deletion)) row.deletion = { markedForDeleteAt: ts, localDeletionTime: ldt };
   }
 
-  private compactCell(buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, value: Uint8Array, lastDelete: bigint | null, offset: number): void {
+  private compactCell(buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null, offset: number): void {
     const l = this.l;
     const col = findColumn(l, buf, ns, ne);
     if (col === undefined || (col.droppedAt !== null && ts <= col.droppedAt)) {
@@ -246,7 +247,7 @@ export class PartitionProcessor {
       throw new AgentError('E_SCHEMA', `a COMPACT STORAGE table without clustering holds dynamic (Thrift) cells (column name "${colName}"), which have no CQL column in the schema of ${l.keyspace}.${l.table}`, { file: l.file, offset });
     }
     const row = (this.compactRow ??= new RowBuilder());
-    row.cells.push(makeCell(col.ordinal, null, ts, ttl, ldt, value, lastDelete));
+    row.cells.push(makeCell(col.ordinal, buf, -1, 0, ts, ttl, ldt, vOff, vLen, lastDelete));
   }
 
   private unknownOrDropped(col: V2Column | undefined, name: string, ts: bigint, offset: number): void {
@@ -259,10 +260,14 @@ export class PartitionProcessor {
   }
 }
 
-function makeCell(column: number, path: Uint8Array | null, timestamp: bigint, ttl: number, localDeletionTime: number, value: Uint8Array, lastDelete: bigint | null): Cell {
-  return lastDelete === null
-    ? { column, path, timestamp, ttl, localDeletionTime, value }
-    : { column, path, timestamp, ttl, localDeletionTime, value, counterLastDelete: lastDelete };
+/**
+ * A cell whose name component (path) and value stay unsliced in the chunk buffer (ViewCell); counter
+ * cells, rare, carry their last-delete timestamp in a plain object.
+ */
+function makeCell(column: number, buf: Uint8Array, pOff: number, pLen: number, timestamp: bigint, ttl: number, localDeletionTime: number, vOff: number, vLen: number, lastDelete: bigint | null): Cell {
+  if (lastDelete === null) return new ViewCell(column, timestamp, ttl, localDeletionTime, buf, vOff, vLen, pOff, pLen);
+  const path = pOff < 0 ? null : buf.subarray(pOff, pOff + pLen);
+  return { column, path, timestamp, ttl, localDeletionTime, value: buf.subarray(vOff, vOff + vLen), counterLastDelete: lastDelete };
 }
 
 function build(r: RowBuilder, needSort: boolean): Row {

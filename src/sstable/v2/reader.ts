@@ -22,15 +22,15 @@ const COUNTER_UPDATE_MASK = 0x08;
 const RANGE_TOMBSTONE_MASK = 0x10;
 const UNKNOWN_MASK = 0xe0;
 
-const EMPTY = new Uint8Array(0);
 
 const enum State { PartitionHeader, Atoms }
 
-function bytes32(c: Cursor): Uint8Array {
+/** Skips an i32-length-prefixed value, returning its length; it starts at c.pos - length afterwards. */
+function skip32(c: Cursor): number {
   const n = c.i32();
-  if (n === 0) return EMPTY;
   if (n < 0) throw new AgentError('E_BAD_FORMAT', `negative value length ${n}`, { file: c.file, offset: c.offset - 4 });
-  return c.bytes(n);
+  c.skip(n);
+  return n;
 }
 
 /**
@@ -55,30 +55,32 @@ function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], nameL
   if ((mask & COUNTER_MASK) !== 0) {
     const lastDelete = c.i64();
     const ts = c.i64();
-    const value = bytes32(c);
-    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, value, lastDelete, offset);
+    const vLen = skip32(c);
+    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, c.pos - vLen, vLen, lastDelete, offset);
     return;
   }
   if ((mask & EXPIRATION_MASK) !== 0) {
     const ttl = c.i32();
     const expiration = c.i32();
     const ts = c.i64();
-    const value = bytes32(c);
-    p.cell(batch, c.buf, ns, ne, ts, ttl, expiration, value, null, offset);
+    const vLen = skip32(c);
+    p.cell(batch, c.buf, ns, ne, ts, ttl, expiration, c.pos - vLen, vLen, null, offset);
     return;
   }
   const ts = c.i64();
-  const value = bytes32(c);
+  const vLen = skip32(c);
+  const vOff = c.pos - vLen;
   if ((mask & COUNTER_UPDATE_MASK) !== 0) {
     throw new AgentError('E_BAD_FORMAT', 'a counter update cell (memtable-only) in an sstable', { file: c.file, offset });
   }
   if ((mask & DELETION_MASK) !== 0) {
-    if (value.length !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${value.length}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
-    const ldt = (((value[0] as number) << 24) | ((value[1] as number) << 16) | ((value[2] as number) << 8) | (value[3] as number)) | 0;
-    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, ldt, EMPTY, null, offset);
+    if (vLen !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${vLen}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
+    const b = c.buf;
+    const ldt = (((b[vOff] as number) << 24) | ((b[vOff + 1] as number) << 16) | ((b[vOff + 2] as number) << 8) | (b[vOff + 3] as number)) | 0;
+    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, ldt, vOff, 0, null, offset);
     return;
   }
-  p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, value, null, offset);
+  p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, vOff, vLen, null, offset);
 }
 
 /**
