@@ -14,6 +14,22 @@ export const ERROR_CATALOG = {
   E_BAD_ARGUMENT: { status: 400, hint: 'Check the command line or request against the documentation.' },
   E_NOT_FOUND: { status: 404, hint: 'Check the path, keyspace and table names.' },
   E_IO: { status: 500, hint: 'An operating-system read or write failed; see the cause.' },
+  E_SSH_UNREACHABLE: { status: 502, hint: 'The node did not accept an SSH connection (refused, timed out or unknown name); check host, sshPort, firewalls and that sshd runs on the node.' },
+  E_SSH_AUTH: { status: 502, hint: 'The node refused the SSH credentials; check the user, the private key or password secret, and the key passphrase.' },
+  E_SSH_HOST_KEY: { status: 502, hint: "The node's SSH host key is not in known_hosts or has changed; verify it, then fix knownHostsPath or use strictHostKeyChecking accept-new for a first contact." },
+  E_REMOTE_COMMAND: { status: 502, hint: 'A command run on the node over SSH failed or timed out; see its exit status and stderr (nodetool needs Cassandra running and JMX reachable).' },
+  E_MOUNT_UNAVAILABLE: { status: 500, hint: 'sshfs or FUSE is not usable here: install sshfs (fuse3), make sure /dev/fuse exists, and add user_allow_other to /etc/fuse.conf when the agent mounts as a non-root user.' },
+  E_MOUNT_FAILED: { status: 502, hint: 'sshfs could not mount a directory of the node; see the sshfs message, the node settings and the remote path.' },
+  E_MOUNT_LOST: { status: 503, hint: 'An sshfs mount stopped answering (transport endpoint not connected, I/O error or timeout); the agent remounts it; check the node and the network.' },
+  E_UNAUTHORIZED: { status: 401, hint: 'Send the agent password (Authorization: Bearer <password>) or a client certificate signed by the trust store.' },
+  E_FORBIDDEN: { status: 403, hint: 'The client certificate was not signed by a CA in the agent trust store.' },
+  E_CONFLICT: { status: 409, hint: 'The request conflicts with the current state (task state, or another active task on the same table).' },
+  E_UNSUPPORTED_FEATURE: { status: 422, hint: 'The option is part of the model but not implemented yet; see docs/api.md.' },
+  E_DISK_FULL: { status: 507, hint: 'The local disk is full; free space in the output folder, then resume the task (nothing is lost).' },
+  E_INTERNAL: { status: 500, hint: 'An unexpected error; the agent log holds the details.' },
+  E_ABORTED: { status: 499, hint: 'The operation was cancelled (pause, stop or shutdown); a resume continues from the checkpoint.' },
+  E_UPLOAD: { status: 502, hint: 'The object store refused or dropped an upload after every retry; check the bucket, region, endpoint, credentials and network, then resume.' },
+  E_VERIFY: { status: 502, hint: 'An object did not match what was sent (size or SHA-256) after upload; it was removed and nothing was reported as written. Resume to write it again.' },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -6,6 +6,7 @@ import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
 import { runConfigure } from './cli/configure.js';
 import { runDump } from './cli/dump.js';
+import { runMountCli, runUnmountCli } from './cli/mount.js';
 import { writeSampleDataDir } from './sample/index.js';
 import { lookupServiceOwner } from './config/owner.js';
 import { DEFAULT_PATHS } from './config/schema.js';
@@ -16,6 +17,8 @@ commands:
   sample <dir>     write a small Cassandra 3.x data directory (every CQL type, deletions, TTLs) [--rows n]
   --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
                    [--settings file] [--secrets-dir dir]
+  mount | -mnt     mount every node's conf and data directories over sshfs (from the settings) [--status]
+  unmount          unmount them
   --version        print the version`;
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2, internal: 70 } as const;
@@ -57,6 +60,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'dump':
         return await runDump(rest, process.stdout);
+      case 'mount':
+      case '-mnt':
+        return await runMountCli(rest, process.stdout, { env: process.env });
+      case 'unmount':
+        return await runUnmountCli(rest, process.stdout, { env: process.env });
       case 'sample':
         return await sample(rest);
       case '--configure':

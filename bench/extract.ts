@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:extract`: end-to-end throughput of `cassandra-extractor extract` on the real
+ * Cassandra-written data set ../shared/bench/mc-lz4-mixed, to the local sink, whole process.
+ *
+ * Method: the CLI runs as a child process (`node bin/cassandra-extractor.js extract …`, or the same
+ * command through dist-bench when dist/main.js does not route `extract` yet); wall time from spawn to
+ * exit; peak RSS = the child's own maxRSS at exit (a `--import` hook prints
+ * process.resourceUsage().maxRSS), cross-checked by polling /proc/<pid>/status VmHWM. Figures: MB/s of
+ * on-disk Data.db and rows/s, the ratio to decode-only on the same file (measured in this process:
+ * bench/run.ts's pass, median of the passes after one warm-up) and to Cassandra's own reader
+ * (83.3 MB/s, ../shared/bench/README.md). Target: >= 0.7x Cassandra's reader, peak RSS < 200 MB.
+ *
+ * Usage: npm run bench:extract [-- --runs 2 --chunk-size 64MiB --via bin|direct --bench-root dir --cli-module file.js]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseCqlSchema } from '../src/schema/cql-ddl.js';
+import { listSSTables } from '../src/sstable/io/descriptor.js';
+import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sstable/table.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** the project root, from bench/ or from dist-bench/bench/ */
+const projectRoot = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
+const DEFAULT_BENCH_ROOT = resolve(projectRoot, '..', 'shared', 'bench');
+const keyspaceDir = (benchRoot: string): string => join(benchRoot, 'mc-lz4-mixed', 'bench');
+const tableDir = (benchRoot: string): string => join(keyspaceDir(benchRoot), 'events_mixed-61eac2c44d0411e8b3379579ee5f66fb');
+const REF_MBPS = 83.3;
+const TARGET_RATIO = 0.7;
+const RSS_BUDGET_MB = 200;
+
+/** The schema of the bench table (bench/run.ts, ../shared/bench/README.md). */
+export const BENCH_SCHEMA = `CREATE TABLE bench.events_mixed (
+    id uuid, ts timestamp,
+    title text, qty int, total bigint, price double, active boolean,
+    tags set<text>, attrs map<text, int>, payload blob,
+    PRIMARY KEY (id, ts));`;
+
+const RSS_HOOK = 'data:text/javascript,process.on("exit",()=>{process.stderr.write("\\nMAXRSS_KB="+process.resourceUsage().maxRSS+"\\n")})';
+
+export interface ChildRun {
+  readonly code: number | null;
+  readonly seconds: number;
+  readonly maxRssKb: number;
+  readonly vmHwmKb: number;
+  readonly stderr: string;
+}
+
+async function vmHwm(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /VmHWM:\s+(\d+) kB/.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Runs the extract CLI as a child: `args` are the arguments after `extract`. */
+export async function runExtractChild(args: readonly string[], via: 'bin' | 'direct', cliModule = join(projectRoot, 'dist-bench', 'src', 'cli', 'extract.js')): Promise<ChildRun> {
+  const argv = via === 'bin'
+    ? ['--import', RSS_HOOK, join(projectRoot, 'bin', 'cassandra-extractor.js'), 'extract', ...args]
+    : ['--import', RSS_HOOK, '--input-type=module', '-e',
+      `import { runExtractCommand } from ${JSON.stringify(pathToFileURL(cliModule).href)}; process.exitCode = await runExtractCommand(process.argv.slice(1));`,
+      '--', ...args];
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  let hwm = 0;
+  const poll = setInterval(() => {
+    if (child.pid !== undefined) void vmHwm(child.pid).then((v) => (hwm = Math.max(hwm, v)));
+  }, 100);
+  const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+  clearInterval(poll);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /MAXRSS_KB=(\d+)/.exec(stderr);
+  return { code, seconds, maxRssKb: m === null ? 0 : Number(m[1]), vmHwmKb: hwm, stderr };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Decode-only on the same SSTable, in this process (bench/run.ts's pass without the cell counting). */
+async function decodeOnlySeconds(dir: string, passes: number): Promise<number> {
+  const schema = parseCqlSchema(BENCH_SCHEMA).tables[0];
+  if (schema === undefined) throw new Error('bench schema did not parse');
+  const descs = await listSSTables(dir);
+  const times: number[] = [];
+  for (let i = 0; i < passes; i++) {
+    const opened: OpenedSSTable[] = [];
+    for (const d of descs) opened.push(await openSSTable(d));
+    const t0 = process.hrtime.bigint();
+    let rows = 0;
+    for await (const batch of tableRows(opened, schema, { nowInSec: 1_700_000_000 })) rows += batch.length;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    await closeAll(opened);
+    if (rows === 0) throw new Error('decode-only read no rows');
+  }
+  return median(times.slice(1));
+}
+
+function defaultVia(): 'bin' | 'direct' {
+  const main = join(projectRoot, 'dist', 'main.js');
+  return existsSync(main) && readFileSync(main, 'utf8').includes('runExtractCommand') ? 'bin' : 'direct';
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '2' }, 'chunk-size': { type: 'string', default: '64MiB' }, via: { type: 'string' },
+      'decode-passes': { type: 'string', default: '4' }, 'bench-root': { type: 'string', default: DEFAULT_BENCH_ROOT }, 'cli-module': { type: 'string' },
+    },
+  });
+  const TABLE_DIR = tableDir(values['bench-root']);
+  const KEYSPACE_DIR = keyspaceDir(values['bench-root']);
+  if (!existsSync(TABLE_DIR)) {
+    console.log(`extract bench: ${TABLE_DIR} not found, skipped`);
+    return;
+  }
+  const via = values.via === 'bin' || values.via === 'direct' ? values.via : defaultVia();
+  let dataBytes = 0;
+  for (const d of await listSSTables(TABLE_DIR)) dataBytes += (await stat(d.dataPath)).size;
+  const work = await mkdtemp(join(tmpdir(), 'bench-extract-'));
+  const schemaFile = join(work, 'schema.cql');
+  await writeFile(schemaFile, BENCH_SCHEMA);
+  console.log(`cassandra-extractor extract benchmark (node ${process.version}, ${values.runs} run(s), via ${via === 'bin' ? 'bin/cassandra-extractor.js' : 'dist-bench (dist/main.js does not route extract yet)'})`);
+  const runs: { seconds: number; rssMb: number; rows: number }[] = [];
+  try {
+    for (let i = 0; i < Number(values.runs); i++) {
+      const out = join(work, `out-${i}`);
+      const r = await runExtractChild(['--data-dir', KEYSPACE_DIR, '--schema', schemaFile, '--out', out, '--now', '2024-01-01T00:00:00Z', '--chunk-size', values['chunk-size']], via, values['cli-module']);
+      if (r.code !== 0) {
+        console.log(`extract failed (exit ${String(r.code)}):\n${r.stderr.slice(-2000)}`);
+        return;
+      }
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { totals: { rows: number; bytes: number } };
+      runs.push({ seconds: r.seconds, rssMb: Math.max(r.maxRssKb, r.vmHwmKb) / 1024, rows: manifest.totals.rows });
+      console.log(`  run ${i + 1}: ${r.seconds.toFixed(2)} s, ${manifest.totals.rows} rows, ${(manifest.totals.bytes / 1e6).toFixed(1)} MB of CSV, peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB (VmHWM poll ${(r.vmHwmKb / 1024).toFixed(0)} MB)`);
+      await rm(out, { recursive: true, force: true });
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const sec = Math.min(...runs.map((r) => r.seconds));
+  const rows = runs[0]?.rows ?? 0;
+  const mbps = dataBytes / 1e6 / sec;
+  const decodeSec = await decodeOnlySeconds(TABLE_DIR, Number(values['decode-passes']));
+  const decodeMbps = dataBytes / 1e6 / decodeSec;
+  const peak = Math.max(...runs.map((r) => r.rssMb));
+  console.log(`mc-lz4-mixed extract (whole process, best run): Data.db ${(dataBytes / 1e6).toFixed(1)} MB in ${sec.toFixed(2)} s`);
+  console.log(`  ${mbps.toFixed(1)} MB/s of Data.db, ${Math.round(rows / sec).toLocaleString('en-US')} rows/s`);
+  console.log(`  ratio to decode-only (${decodeMbps.toFixed(1)} MB/s in-process): ${(mbps / decodeMbps).toFixed(2)}x`);
+  console.log(`  ratio to Cassandra's reader (${REF_MBPS} MB/s): ${(mbps / REF_MBPS).toFixed(2)}x (target >= ${TARGET_RATIO}x) ${mbps / REF_MBPS >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`);
+  console.log(`  peak RSS ${peak.toFixed(0)} MB (target < ${RSS_BUDGET_MB} MB) ${peak < RSS_BUDGET_MB ? 'OK' : 'OVER'}`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();

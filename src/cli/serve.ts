@@ -1,0 +1,33 @@
+/**
+ * `cassandra-extractor serve [--settings file]`: runs the agent until SIGTERM or SIGINT, then shuts
+ * down gracefully (see daemon.ts) and resolves with the exit code. A second signal during shutdown
+ * is ignored: systemd's TimeoutStopSec is the backstop.
+ */
+import { loadSettings } from '../config/load.js';
+import { DEFAULT_PATHS } from '../config/schema.js';
+import { AgentError } from '../errors.js';
+import { startDaemon, type DaemonDeps } from '../daemon.js';
+import { parse } from './args.js';
+
+export type ServeDeps = Omit<DaemonDeps, 'logger'>;
+
+export async function runServe(argv: string[], deps: ServeDeps): Promise<number> {
+  const { values, positionals } = parse(argv, { settings: { type: 'string' } });
+  if (positionals.length > 0) throw new AgentError('E_BAD_ARGUMENT', `serve takes no positional arguments, got ${positionals.join(' ')}`);
+  const settings = await loadSettings(values.settings ?? DEFAULT_PATHS.settingsFile);
+  const daemon = await startDaemon(settings, deps);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.on('SIGTERM', () => undefined);
+      process.on('SIGINT', () => undefined);
+      daemon.logger.info({ signal }, 'signal received');
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await daemon.close();
+  return 0;
+}

@@ -1,0 +1,76 @@
+/**
+ * Messages between the main thread (workers.ts) and decoding workers (workers-entry.ts).
+ *
+ * Output crosses the thread boundary ENCODED: one string holding a batch of records plus a Uint32Array
+ * of record end offsets (transferred, not copied). Cloning row objects would cost more than decoding
+ * them; one string clones as one memcpy.
+ *
+ * Flow control: a worker may have at most `maxInFlight` batches not yet acknowledged; the main thread
+ * acknowledges a batch when its consumer takes it, so memory stays within
+ * workers × maxInFlight × (batchRows records).
+ */
+import { AgentError, ERROR_CATALOG, type ErrorCode, type ErrorLocation } from '../errors.js';
+import type { CsvStats } from '../export/csv.js';
+import type { PartialExportOptions } from '../export/options.js';
+import type { ReadTask } from './replicas.js';
+
+export type OutputFormat = 'csv' | 'json';
+
+export interface WorkerNode {
+  /** ring id or display name, used in messages */
+  readonly node: string;
+  /** table directories, Data.db files or data directories (as locateTable takes them) */
+  readonly paths: readonly string[];
+}
+
+/** workerData of every worker. Structured-clonable. */
+export interface WorkerSetup {
+  readonly nodes: readonly WorkerNode[];
+  /** node indices merged together, per group (ReplicaPlan.groups) */
+  readonly groups: readonly (readonly number[])[];
+  readonly keyspace?: string;
+  readonly table?: string;
+  readonly schemaFile?: string;
+  readonly nowInSec: number;
+  readonly format: OutputFormat;
+  readonly exportOptions?: PartialExportOptions;
+  /** this worker's share of each node's read limit, bytes/s; null = unlimited */
+  readonly bytesPerSecondPerNode: number | null;
+  readonly batchRows: number;
+  readonly maxInFlight: number;
+}
+
+export type ToWorker =
+  | { readonly kind: 'task'; readonly id: number; readonly task: ReadTask }
+  | { readonly kind: 'ack' }
+  /** no more tasks: close files, report stats, exit */
+  | { readonly kind: 'close' }
+  /** stop now: abandon the current task, close files, exit */
+  | { readonly kind: 'abort' };
+
+export interface SerializedError {
+  readonly code: ErrorCode | null;
+  readonly message: string;
+  readonly location: ErrorLocation;
+}
+
+export type FromWorker =
+  | { readonly kind: 'batch'; readonly id: number; readonly text: string; readonly ends: Uint32Array }
+  | { readonly kind: 'done'; readonly id: number; readonly rows: number }
+  | { readonly kind: 'closed'; readonly csvStats: CsvStats | null }
+  | { readonly kind: 'error'; readonly error: SerializedError };
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof AgentError) {
+    // AgentError appends its location to the message; strip it so that the rebuilt error does not repeat it.
+    const suffix = new AgentError(e.code, '', e.location).message;
+    const message = suffix !== '' && e.message.endsWith(suffix) ? e.message.slice(0, -suffix.length) : e.message;
+    return { code: e.code, message, location: e.location };
+  }
+  return { code: null, message: e instanceof Error ? e.message : String(e), location: {} };
+}
+
+export function deserializeError(s: SerializedError, worker: number): AgentError {
+  if (s.code !== null && s.code in ERROR_CATALOG) return new AgentError(s.code, s.message, s.location);
+  return new AgentError('E_IO', `decoding worker ${worker} failed: ${s.message}`, s.location);
+}

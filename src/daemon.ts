@@ -1,0 +1,206 @@
+/**
+ * Composition root of `serve`: settings -> logger -> TLS and auth -> task store and runner -> API ->
+ * listen -> graceful shutdown. `startDaemon` is what the CLI and the tests call; the signal handling
+ * and exit code stay in cli/serve.ts.
+ *
+ * Shutdown order: stop accepting requests (live event streams are ended), abort every run (each
+ * keeps its durable checkpoint and stays `running`, so the next start resumes it), unmount, flush
+ * the logs.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { AuthPolicy } from './api/auth.js';
+import { buildServer } from './api/server.js';
+import { loadTlsOptions } from './api/tls.js';
+import type { FrozenSettings } from './config/load.js';
+import { resolveSecret } from './config/secrets.js';
+import { AgentError } from './errors.js';
+import { createRootLogger, type Logger } from './log.js';
+import { mountTargets } from './mount/layout.js';
+import { openSink } from './sink/from-url.js';
+import { S3Sink } from './sink/s3.js';
+import type { Sink } from './sink/sink.js';
+import { FileCheckpointStore } from './tasks/checkpoint.js';
+import { runExtract } from './tasks/extract.js';
+import { TaskRunner } from './tasks/runner.js';
+import type { ExtractFn, ExtractJob, MountPort, MountStatus } from './tasks/runner-port.js';
+import { TaskStore } from './tasks/store.js';
+import { abortError } from './util/abort.js';
+
+export interface DaemonDeps {
+  readonly extract: ExtractFn;
+  /** the sshfs mount manager; default: report the expected mount points, mount nothing */
+  readonly mounts?: MountPort;
+  /** default: a root logger from the settings (stdout + <logDir>/agent.log) */
+  readonly logger?: Logger;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly version: string;
+  /** overrides agent.port (tests listen on 0, an ephemeral port) */
+  readonly port?: number;
+  /** ms between progress writes to task.json (default 1000) */
+  readonly progressSaveIntervalMs?: number;
+}
+
+export interface DaemonHandle {
+  readonly address: { readonly host: string; readonly port: number };
+  /** https://host:port or http://host:port */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly runner: TaskRunner;
+  readonly logger: Logger;
+  /** Graceful shutdown; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Mount points as the layout defines them, without a manager: nothing is mounted by the agent. */
+export function unmanagedMounts(settings: FrozenSettings): MountPort {
+  const statuses = (): MountStatus[] => settings.nodes.map((n) => {
+    const targets = mountTargets(settings.mountRoot, n);
+    return {
+      host: n.host,
+      state: 'unmanaged',
+      confDir: targets.find((t) => t.role === 'conf')?.mountPoint ?? '',
+      dataDirs: targets.filter((t) => t.role === 'data').map((t) => t.mountPoint),
+    };
+  });
+  const refuse = (): never => {
+    throw new AgentError('E_UNSUPPORTED_FEATURE', 'this agent runs without a mount manager; mount the nodes with `cassandra-extractor mount`');
+  };
+  return {
+    status: async () => statuses(),
+    mount: async () => refuse(),
+    unmount: async () => refuse(),
+    unmountAll: async () => undefined,
+    dataDirectories: async () => statuses().flatMap((s) => s.dataDirs).filter((d) => existsSync(d)),
+  };
+}
+
+function sinkOf(job: ExtractJob): Sink {
+  const s = job.sink;
+  if (s.kind === 'local') return openSink(job.localDir);
+  const enc = s.encryption;
+  return new S3Sink({
+    bucket: s.bucket, prefix: s.prefix,
+    ...(s.region === undefined ? {} : { region: s.region }),
+    ...(s.endpoint === undefined ? {} : { endpoint: s.endpoint }),
+    ...(enc.kind === 'sse-s3' ? { sse: 'AES256' as const } : {}),
+    ...(enc.kind === 'sse-kms' ? { sse: 'aws:kms' as const, ...(enc.keyId === undefined ? {} : { sseKmsKeyId: enc.keyId }) } : {}),
+  });
+}
+
+/**
+ * The real pipeline (tasks/extract.ts) behind the runner's port. Its checkpoint is
+ * `<task dir>/checkpoint/checkpoint.json`; a cancelled run (report.aborted) becomes a rejection, and
+ * a table lost to a full disk becomes E_DISK_FULL, so the runner pauses the task instead of failing it.
+ * Not yet honoured by the pipeline: replica modes other than merge (refused), parallelism and
+ * bandwidth limits, deleteLocalAfterUpload (S3 sinks write straight to the bucket).
+ */
+export function pipelineExtract(version: string): ExtractFn {
+  return async (job, run) => {
+    if (job.replicaMode !== 'merge') throw new AgentError('E_UNSUPPORTED_FEATURE', `replica mode "${job.replicaMode}" is not available yet; use "merge"`);
+    await mkdir(job.checkpointDir, { recursive: true, mode: 0o700 });
+    const sink = sinkOf(job);
+    try {
+      const report = await runExtract(
+        { dataDirs: job.dataDirs, keyspace: job.keyspace, tables: job.tables, sink, chunkSizeBytes: job.chunkSizeBytes, nowInSec: Math.floor(Date.now() / 1000), generator: `cassandra-extractor ${version}` },
+        {
+          signal: run.signal,
+          checkpoint: new FileCheckpointStore(join(job.checkpointDir, 'checkpoint.json')),
+          onProgress: (p) => {
+            for (const t of p.tables) {
+              if (t.state === 'queued') continue;
+              const percent = t.state === 'loaded' ? 100 : t.dataBytesTotal > 0 ? (t.dataBytesRead / t.dataBytesTotal) * 100 : 0;
+              run.onProgress({ table: t.table, state: t.state, rows: t.rows, bytes: t.csvBytes, files: t.files, percent, ...(t.error === undefined ? {} : { error: t.error }) });
+            }
+          },
+        },
+      );
+      if (report.aborted) throw abortError(run.signal, 'extraction');
+      const errors = report.tables.flatMap((t) => (t.error === undefined ? [] : [{ table: t.table, code: t.error.code, message: t.error.message }]));
+      const full = errors.find((e) => e.code === 'E_DISK_FULL');
+      if (full !== undefined) throw new AgentError('E_DISK_FULL', `${full.table}: ${full.message}`);
+      if (!report.complete && errors.length === 0) errors.push({ table: '*', code: 'E_INTERNAL', message: report.errorSummary || 'the export is incomplete' });
+      run.log('info', `${report.rows} rows in ${report.tables.length} table(s) to ${report.root}${report.complete ? '' : ` (incomplete: ${report.errorSummary})`}`);
+      return { complete: report.complete, errors };
+    } finally {
+      await sink.close();
+    }
+  };
+}
+
+export async function startDaemon(settings: FrozenSettings, deps: DaemonDeps): Promise<DaemonHandle> {
+  const root = deps.logger === undefined ? createRootLogger({ level: settings.logLevel, logDir: settings.logDir }) : undefined;
+  const logger = deps.logger ?? (root as NonNullable<typeof root>).logger;
+  const env = { env: deps.env ?? process.env };
+  const agent = settings.agent;
+
+  const https = await loadTlsOptions(agent.ssl, env);
+  let auth: AuthPolicy;
+  if (https !== undefined && agent.ssl.requireClientCert) {
+    auth = { kind: 'client-cert' };
+  } else {
+    auth = { kind: 'password', password: await resolveSecret(agent.passwordRef, env) };
+  }
+  if (https === undefined) {
+    logger.warn('**********************************************************************');
+    logger.warn(`TLS IS OFF: the API is served over PLAIN HTTP on ${agent.host}:${agent.port}; the agent password crosses the network in clear (agent.allowPlainHttp: true)`);
+    logger.warn('**********************************************************************');
+  }
+
+  await mkdir(settings.outputFolder, { recursive: true, mode: 0o750 });
+  const mounts = deps.mounts ?? unmanagedMounts(settings);
+  const store = await TaskStore.open(settings.stateDir);
+  const runner = await TaskRunner.open({
+    store,
+    extract: deps.extract,
+    logger: logger.child({ component: 'tasks' }),
+    outputFolder: settings.outputFolder,
+    dataDirectories: () => mounts.dataDirectories(),
+    ...(deps.progressSaveIntervalMs === undefined ? {} : { progressSaveIntervalMs: deps.progressSaveIntervalMs }),
+  });
+  const app = buildServer({
+    runner,
+    mounts,
+    auth,
+    logger: logger.child({ component: 'api' }),
+    info: {
+      version: deps.version,
+      nodes: settings.nodes.map((n) => ({ host: n.host, sshPort: n.sshPort, user: n.user, cassandraYaml: n.cassandraYaml, dataDirectories: n.dataDirectories })),
+      outputFolder: settings.outputFolder,
+      stateDir: settings.stateDir,
+    },
+    ...(https === undefined ? {} : { https }),
+  });
+  try {
+    await app.listen({ host: agent.host, port: deps.port ?? agent.port });
+  } catch (e) {
+    await runner.shutdown();
+    throw new AgentError('E_IO', `cannot listen on ${agent.host}:${agent.port}: ${(e as Error).message}`, {}, { cause: e });
+  }
+  const addr = app.server.address() as AddressInfo;
+  const scheme = https === undefined ? 'http' : 'https';
+  const url = `${scheme}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  logger.info({ url, auth: auth.kind, tasks: runner.list().length }, 'agent listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new requests');
+      await app.close();
+      logger.info('checkpointing running tasks');
+      await runner.shutdown();
+      try {
+        await mounts.unmountAll();
+      } catch (e) {
+        logger.error({ err: e }, 'unmount failed');
+      }
+      logger.info('agent stopped');
+      root?.flush();
+    })();
+    return closing;
+  };
+  return { address: { host: addr.address, port: addr.port }, url, app, runner, logger, close };
+}

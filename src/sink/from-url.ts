@@ -1,0 +1,20 @@
+/**
+ * `openSink('/dir' | 'relative/dir' | 's3://bucket/prefix', s3opts)`: the sink an --out value names.
+ * Anything that is not an s3:// URL is a local directory (the default sink, nothing to configure).
+ */
+import { AgentError } from '../errors.js';
+import { LocalSink, type LocalSinkOptions } from './local.js';
+import { parseS3Url, S3Sink, type S3SinkOptions } from './s3.js';
+import type { Sink } from './sink.js';
+
+export type S3UrlOptions = Omit<S3SinkOptions, 'bucket' | 'prefix'>;
+
+export function openSink(out: string, s3: S3UrlOptions = {}, local: LocalSinkOptions = {}): Sink {
+  if (out === '') throw new AgentError('E_BAD_ARGUMENT', '--out must name a directory or s3://bucket/prefix');
+  if (/^s3:\/\//i.test(out)) {
+    const { bucket, prefix } = parseS3Url(out);
+    return new S3Sink({ ...s3, bucket, prefix });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(out)) throw new AgentError('E_BAD_ARGUMENT', `unsupported output URL ${out}: use a directory or s3://bucket/prefix`);
+  return new LocalSink(out, local);
+}

@@ -1,0 +1,44 @@
+/**
+ * The DynamoDB limit check of every row, made cheap without changing its answer.
+ *
+ * dynamo-limits.ts finds three kinds of problems: key problems (KEY_*: they look only at the
+ * partition-key and clustering columns), number problems (NUMBER_*: only at columns declared as a
+ * DynamoDB N type), and ITEM_TOO_LARGE (the whole item). The whole item is at most
+ *   Σ column-name bytes + Σ key-attribute-name bytes + 6 × (UTF-16 length of the CSV record)
+ * (every field text is a substring of the record, at most 3 UTF-8 bytes per UTF-16 unit, counted
+ * once as an attribute and once more inside a composite key attribute). When that bound is within
+ * the limit, no ITEM_TOO_LARGE is possible, so checking only the key and N columns gives exactly the
+ * problems the full check gives; otherwise the full row is checked.
+ */
+import { dmsColumns } from '../export/dms-columns.js';
+import { dynamoKeyPlan } from '../export/dynamo-keys.js';
+import { DYNAMO_ITEM_LIMIT, dynamoRowChecker, type DynamoProblem } from '../export/dynamo-limits.js';
+import type { JsonRow } from '../export/json-row.js';
+import type { DmsColumnType, ExportOptions } from '../export/options.js';
+import type { TableSchema } from '../schema/model.js';
+import { utf8Length } from '../export/csv.js';
+
+/** DMS column types DynamoDB stores as N (dynamo-limits.ts). */
+const NUMBER_TYPES: ReadonlySet<DmsColumnType> = new Set(['INT1', 'INT2', 'INT4', 'INT8', 'UINT1', 'UINT2', 'UINT4', 'UINT8', 'NUMERIC', 'REAL4', 'REAL8']);
+
+/** `(row, recordLength)` -> the problems dynamoRowChecker(schema, o)(row) would return. */
+export function rowProblemChecker(schema: TableSchema, o: ExportOptions): (row: JsonRow, recordLength: number) => readonly DynamoProblem[] {
+  const full = dynamoRowChecker(schema, o);
+  const cols = dmsColumns(schema, o.types);
+  const keyNames = new Set([...schema.partitionKey, ...schema.clustering].map((c) => c.name));
+  const narrow = cols.filter((c) => keyNames.has(c.name) || NUMBER_TYPES.has(c.dmsType)).map((c) => c.name);
+  const plan = dynamoKeyPlan(schema, o.keys);
+  let fixed = 0;
+  for (const c of cols) fixed += utf8Length(c.name);
+  fixed += utf8Length(plan.partitionKey.name) + (plan.sortKey === null ? 0 : utf8Length(plan.sortKey.name));
+  const budget = DYNAMO_ITEM_LIMIT - fixed;
+  return (row, recordLength) => {
+    if (6 * recordLength > budget) return full(row);
+    const sub: JsonRow = {};
+    for (const name of narrow) {
+      const v = row[name];
+      if (v !== undefined) sub[name] = v;
+    }
+    return full(sub);
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Where an extraction gets a table's rows: a RowSourceFactory. The default reads every SSTable of the
+ * table on every node and merges them (src/sstable/table.ts `tableRows`); a parallel or token-range
+ * reader can replace it through `runExtract(…, { rowSource })`.
+ *
+ * Contract of a row source: rows in a deterministic order (the same data gives the same sequence;
+ * checkpoints rely on it), batches the caller may keep until it asks for the next one, every opened
+ * resource closed when iteration ends or is abandoned (`return()`), and `signal` honoured.
+ */
+import { stat } from 'node:fs/promises';
+import type { TableLocation } from '../catalog/locate.js';
+import type { CqlRow } from '../merge/rows.js';
+import type { TableSchema } from '../schema/model.js';
+import type { DataChunk, DataSource } from '../sstable/io/data-source.js';
+import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
+
+export interface RowSourceOptions {
+  readonly nowInSec: number;
+  readonly signal?: AbortSignal;
+  /** Data.db bytes (on disk, compressed) consumed since the last call; for progress and ETA */
+  readonly onDataBytes?: (delta: number) => void;
+}
+
+export type RowSourceFactory = (loc: TableLocation, schema: TableSchema, opts: RowSourceOptions) => AsyncIterable<CqlRow[]>;
+
+/**
+ * A DataSource that reports how far into Data.db its reads have got, in on-disk bytes: the
+ * uncompressed end of each chunk scaled by fileBytes / uncompressedLength. Reported positions only
+ * grow, so re-reading a range is not counted twice and the total never exceeds the file size.
+ */
+export function countingDataSource(inner: DataSource, fileBytes: number, onBytes: (delta: number) => void): DataSource {
+  let reported = 0;
+  const scale = inner.uncompressedLength > 0 ? fileBytes / inner.uncompressedLength : 0;
+  const seen = (c: DataChunk): void => {
+    const pos = Math.min(fileBytes, Math.round((c.offset + c.bytes.byteLength) * scale));
+    if (pos > reported) {
+      onBytes(pos - reported);
+      reported = pos;
+    }
+  };
+  return {
+    path: inner.path,
+    uncompressedLength: inner.uncompressedLength,
+    compressor: inner.compressor,
+    chunkLength: inner.chunkLength,
+    chunks(opts) {
+      const it = inner.chunks(opts);
+      return {
+        async *[Symbol.asyncIterator]() {
+          for await (const c of it) {
+            seen(c);
+            yield c;
+          }
+        },
+      };
+    },
+    close: () => inner.close(),
+  };
+}
+
+/** The default source: all SSTables of the table (every node), merged and reconciled. */
+export async function* sstableRowSource(loc: TableLocation, schema: TableSchema, opts: RowSourceOptions): AsyncGenerator<CqlRow[]> {
+  const opened: OpenedSSTable[] = [];
+  try {
+    for (const d of loc.sstables) {
+      const t = await openSSTable(d);
+      if (opts.onDataBytes === undefined) opened.push(t);
+      else opened.push({ ...t, data: countingDataSource(t.data, (await stat(d.dataPath)).size, opts.onDataBytes) });
+    }
+    yield* tableRows(opened, schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
+  } finally {
+    await closeAll(opened);
+  }
+}
+
+/** Total on-disk Data.db bytes of a table (the ETA denominator). */
+export async function dataBytesOf(loc: TableLocation): Promise<number> {
+  let n = 0;
+  for (const d of loc.sstables) n += (await stat(d.dataPath)).size;
+  return n;
+}

@@ -1,0 +1,118 @@
+/**
+ * One table, end to end: rows (row source) -> JSON row -> DynamoDB limit check (problems logged, the
+ * row kept: extract-problems.ts) -> CSV record -> LOAD parts (chunker) -> sink, one part at a time.
+ * After each LOAD file the checkpoint is saved; a resume skips the rows of the completed files and
+ * continues with the next file number (checkpoint.ts says why that is exact).
+ *
+ * Memory: the row source's budget (docs/memory.md) + one batch of records + one CSV piece of the part
+ * being written + what the sink holds (S3: queueSize × partSize); at most one part in flight.
+ */
+import type { TableLocation } from '../catalog/locate.js';
+import { AgentError } from '../errors.js';
+import { csvParts, loadFileName, type PartSummary } from '../export/chunker.js';
+import { createCsvStats, csvJsonRowEncoder, type CsvStats } from '../export/csv.js';
+import { dmsColumns } from '../export/dms-columns.js';
+import { tablePath } from '../export/dms-json.js';
+import type { DynamoProblemCode } from '../export/dynamo-limits.js';
+import { jsonRowRenderer } from '../export/json-row.js';
+import type { ExportOptions } from '../export/options.js';
+import type { TableSchema } from '../schema/model.js';
+import type { Sink } from '../sink/sink.js';
+import { throwIfAborted } from '../util/abort.js';
+import type { ProblemFile, TableCheckpoint } from './checkpoint.js';
+import { rowProblemChecker } from './extract-checks.js';
+import { ProblemLog, problemFileKey } from './extract-problems.js';
+import type { ProgressTracker } from './extract-progress.js';
+import type { RowSourceFactory } from './extract-source.js';
+
+export interface TableJob {
+  /** "<keyspace>.<table>" */
+  readonly name: string;
+  readonly loc: TableLocation;
+  readonly schema: TableSchema;
+  readonly options: ExportOptions;
+  readonly sink: Sink;
+  readonly nowInSec: number;
+  readonly signal?: AbortSignal;
+  /** what an earlier run completed (not `done`) */
+  readonly resumeFrom: TableCheckpoint | undefined;
+  readonly rowSource: RowSourceFactory;
+  readonly progress: ProgressTracker;
+  readonly saveCheckpoint: (t: TableCheckpoint) => Promise<void>;
+}
+
+export interface TableResult {
+  readonly files: readonly PartSummary[];
+  readonly stats: CsvStats;
+  readonly problems: Readonly<Partial<Record<DynamoProblemCode, number>>>;
+  readonly problemRows: number;
+  readonly problemFiles: readonly ProblemFile[];
+}
+
+export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** @throws AgentError from any stage (with the file or object named), E_ABORTED when cancelled */
+export async function extractTable(job: TableJob): Promise<TableResult> {
+  const { schema, options: o, sink, signal } = job;
+  const files: PartSummary[] = [...(job.resumeFrom?.files ?? [])];
+  const problemFiles: ProblemFile[] = [...(job.resumeFrom?.problemFiles ?? [])];
+  const rowsDone = job.resumeFrom?.rowsDone ?? 0;
+  const folder = tablePath(schema);
+
+  const render = jsonRowRenderer(schema);
+  const stats = createCsvStats(dmsColumns(schema, o.types).length);
+  const encode = csvJsonRowEncoder(dmsColumns(schema, o.types), o, stats);
+  const check = rowProblemChecker(schema, o);
+  const problems = new ProblemLog(schema, rowsDone);
+  const rows = job.rowSource(job.loc, schema, {
+    nowInSec: job.nowInSec,
+    ...(signal === undefined ? {} : { signal }),
+    onDataBytes: (n) => job.progress.dataBytes(job.name, n),
+  });
+
+  // Every row is rendered, checked and encoded, also the rows a resume skips: the CSV stats
+  // (ColumnLength) and problem counts then cover the whole table, exactly as in one uninterrupted run.
+  let index = 0;
+  async function* records(): AsyncGenerator<string[]> {
+    for await (const batch of rows) {
+      throwIfAborted(signal, `extraction of ${job.name}`);
+      const out: string[] = [];
+      for (const row of batch) {
+        const json = render(row);
+        const record = encode(json);
+        const found = check(json, record.length);
+        if (found.length > 0) problems.record(index, json, found);
+        if (index >= rowsDone) out.push(record);
+        index++;
+      }
+      job.progress.rows(job.name, batch.length);
+      if (out.length > 0) yield out;
+    }
+  }
+
+  const first = files.length;
+  const chunk = { ...o.chunk, emptyTableFile: first === 0 && o.chunk.emptyTableFile };
+  let done = rowsDone;
+  for await (const part of csvParts(records(), chunk)) {
+    const name = loadFileName(part.index + first, o.chunk.counter);
+    const put = await sink.put(folder + name, part.body, { contentType: CSV_CONTENT_TYPE }, signal === undefined ? {} : { signal });
+    const s = part.summary();
+    if (put.bytes !== s.bytes || put.sha256 !== s.sha256) {
+      throw new AgentError('E_VERIFY', `${folder + name}: the sink received ${put.bytes} bytes (SHA-256 ${put.sha256}), the chunker produced ${s.bytes} (${s.sha256})`, { file: put.location });
+    }
+    done += s.rows;
+    const p = problems.takeUpTo(done, name);
+    if (p.rows > 0) {
+      const key = problemFileKey(schema, name);
+      await sink.put(key, Buffer.from(p.text, 'utf8'), { contentType: 'application/x-ndjson' }, signal === undefined ? {} : { signal });
+      problemFiles.push({ key, rows: p.rows });
+    }
+    files.push({ name, rows: s.rows, bytes: s.bytes, sha256: s.sha256 });
+    job.progress.file(job.name, s.bytes);
+    await job.saveCheckpoint({ files: [...files], rowsDone: done, problemFiles: [...problemFiles] });
+  }
+  if (index < rowsDone) {
+    throw new AgentError('E_SCHEMA', `${job.name} now has ${index} rows, but the checkpoint says ${rowsDone} were already written: the data changed since the first run; delete the checkpoint and the output, then start over`);
+  }
+  return { files, stats, problems: { ...problems.counts }, problemRows: problems.problemRows, problemFiles };
+}
