@@ -20,6 +20,8 @@ import { resolveSecret } from './config/secrets.js';
 import { AgentError } from './errors.js';
 import { createRootLogger, type Logger } from './log.js';
 import { mountTargets } from './mount/layout.js';
+import { MountManager } from './mount/manager.js';
+import { unmountPath } from './mount/sshfs.js';
 import { openSink } from './sink/from-url.js';
 import { S3Sink } from './sink/s3.js';
 import type { Sink } from './sink/sink.js';
@@ -38,6 +40,8 @@ export interface DaemonDeps {
   readonly logger?: Logger;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly version: string;
+  /** mount every node not mounted yet before resuming tasks (failures are logged, not fatal) */
+  readonly mountOnStart?: boolean;
   /** overrides agent.port (tests listen on 0, an ephemeral port) */
   readonly port?: number;
   /** ms between progress writes to task.json (default 1000) */
@@ -76,6 +80,57 @@ export function unmanagedMounts(settings: FrozenSettings): MountPort {
     unmountAll: async () => undefined,
     dataDirectories: async () => statuses().flatMap((s) => s.dataDirs).filter((d) => existsSync(d)),
   };
+}
+
+/** The sshfs MountManager (src/mount) behind the API's port; a node is mounted when all its targets answer. */
+export function managedMounts(manager: MountManager): MountPort {
+  const byHost = async (hosts?: readonly string[]): Promise<MountStatus[]> => {
+    const all = await manager.status(hosts);
+    const out = new Map<string, { confDir: string; dataDirs: string[]; ok: number; down: number; errors: string[] }>();
+    for (const t of all) {
+      const h = out.get(t.host) ?? { confDir: '', dataDirs: [], ok: 0, down: 0, errors: [] };
+      if (t.role === 'conf') h.confDir = t.mountPoint;
+      else h.dataDirs.push(t.mountPoint);
+      if (t.health.state === 'ok') h.ok += 1;
+      else if (t.health.state === 'unmounted') h.down += 1;
+      else h.errors.push(`${t.mountPoint}: ${t.description}`);
+      out.set(t.host, h);
+    }
+    return [...out].map(([host, h]) => ({
+      host, confDir: h.confDir, dataDirs: h.dataDirs,
+      state: h.errors.length > 0 ? 'error' : h.down === 0 ? 'mounted' : 'unmounted',
+      ...(h.errors.length > 0 ? { error: h.errors.join('; ') } : {}),
+    }));
+  };
+  const one = async (host: string): Promise<MountStatus> => {
+    const [s] = await byHost([host]);
+    if (s === undefined) throw new AgentError('E_NOT_FOUND', `no node "${host}" in the settings`, { host });
+    return s;
+  };
+  return {
+    status: () => byHost(),
+    mount: async (host) => {
+      await manager.mountNode(host);
+      return one(host);
+    },
+    unmount: async (host) => {
+      const fusermount = (await manager.prepare()).fuse.fusermount;
+      for (const t of manager.targets(host).reverse()) {
+        const r = await unmountPath(t.mountPoint, fusermount);
+        if (!r.ok && (await one(host)).state !== 'unmounted') throw new AgentError('E_MOUNT_FAILED', `cannot unmount ${t.mountPoint}: ${r.message}`, { host });
+      }
+      return one(host);
+    },
+    unmountAll: async () => {
+      await manager.unmountAll();
+    },
+    dataDirectories: async () => manager.targets().filter((t) => t.role === 'data' && existsSync(t.mountPoint)).map((t) => t.mountPoint),
+  };
+}
+
+/** A MountManager from the settings. */
+export function mountManagerFor(settings: FrozenSettings, env: Readonly<Record<string, string | undefined>>): MountManager {
+  return new MountManager({ mountRoot: settings.mountRoot, nodes: settings.nodes, sshfs: settings.sshfs, env });
 }
 
 function sinkOf(job: ExtractJob): Sink {
@@ -152,6 +207,17 @@ export async function startDaemon(settings: FrozenSettings, deps: DaemonDeps): P
 
   await mkdir(settings.outputFolder, { recursive: true, mode: 0o750 });
   const mounts = deps.mounts ?? unmanagedMounts(settings);
+  if (deps.mountOnStart === true) {
+    for (const m of await mounts.status().catch(() => [])) {
+      if (m.state === 'mounted') continue;
+      try {
+        await mounts.mount(m.host);
+        logger.info({ host: m.host }, 'node mounted');
+      } catch (e) {
+        logger.error({ host: m.host, err: e }, 'cannot mount the node; tasks reading it will fail until it is mounted (POST /api/v1/nodes/:host/mount)');
+      }
+    }
+  }
   const store = await TaskStore.open(settings.stateDir);
   const runner = await TaskRunner.open({
     store,

@@ -6,6 +6,7 @@ import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
 import { runConfigure } from './cli/configure.js';
 import { runDump } from './cli/dump.js';
+import { runExtractCommand } from './cli/extract.js';
 import { runMountCli, runUnmountCli } from './cli/mount.js';
 import { writeSampleDataDir } from './sample/index.js';
 import { lookupServiceOwner } from './config/owner.js';
@@ -14,6 +15,8 @@ import { DEFAULT_PATHS } from './config/schema.js';
 const USAGE = `usage: cassandra-extractor <command> [options]
 commands:
   dump <path>...   print the live CQL rows of a table's SSTables as JSON Lines
+  extract --data-dir <dir>... --out <dir | s3://bucket/prefix>
+                   extract a keyspace (or --table ...) to the AWS DMS layout: CSV chunks, DMS JSON, manifest
   sample <dir>     write a small Cassandra 3.x data directory (every CQL type, deletions, TTLs) [--rows n]
   --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
                    [--settings file] [--secrets-dir dir]
@@ -60,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'dump':
         return await runDump(rest, process.stdout);
+      case 'extract':
+        return await runExtractCommand(rest, `cassandra-extractor ${version()}`);
       case 'mount':
       case '-mnt':
         return await runMountCli(rest, process.stdout, { env: process.env });

@@ -6,16 +6,24 @@
 import { loadSettings } from '../config/load.js';
 import { DEFAULT_PATHS } from '../config/schema.js';
 import { AgentError } from '../errors.js';
-import { startDaemon, type DaemonDeps } from '../daemon.js';
+import { mountManagerFor, managedMounts, pipelineExtract, startDaemon, type DaemonDeps } from '../daemon.js';
 import { parse } from './args.js';
 
-export type ServeDeps = Omit<DaemonDeps, 'logger'>;
+export type ServeDeps = Omit<DaemonDeps, 'logger' | 'extract' | 'mounts'> & Partial<Pick<DaemonDeps, 'extract' | 'mounts'>>;
 
+/** Defaults: the real pipeline, and the sshfs mount manager of the settings (nodes mounted at start). */
 export async function runServe(argv: string[], deps: ServeDeps): Promise<number> {
   const { values, positionals } = parse(argv, { settings: { type: 'string' } });
   if (positionals.length > 0) throw new AgentError('E_BAD_ARGUMENT', `serve takes no positional arguments, got ${positionals.join(' ')}`);
   const settings = await loadSettings(values.settings ?? DEFAULT_PATHS.settingsFile);
-  const daemon = await startDaemon(settings, deps);
+  const env = deps.env ?? process.env;
+  const daemon = await startDaemon(settings, {
+    ...deps,
+    env,
+    extract: deps.extract ?? pipelineExtract(deps.version),
+    mounts: deps.mounts ?? managedMounts(mountManagerFor(settings, env)),
+    mountOnStart: deps.mountOnStart ?? deps.mounts === undefined,
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal);

@@ -5,7 +5,7 @@
  * held whole.
  *
  * Memory bound: one source batch (the caller's) + one piece of at most max(pieceBytes, longest record)
- * bytes, plus its string form while it is being encoded.
+ * bytes, plus its string form while it is being encoded (byte batches: the batches a piece spans).
  *
  * Contract: parts are strictly sequential. Read a part's body to its end before asking for the next
  * part (the next part starts with the records the previous body did not take); `summary()` is
@@ -44,16 +44,42 @@ export function loadFileName(index: number, counter: ChunkOptions['counter'] = '
   return `LOAD${digits.padStart(8, '0')}.csv`;
 }
 
-/** Pulls records one by one from batches, with one record of look-back (a record a part refused). */
+/**
+ * A batch of records: strings, or the UTF-8 bytes of complete records (csv-fast.ts `encode`), each
+ * ending with LF (the row delimiter "\n" or "\r\n") and quoted by RFC 4180, so that a record ends at
+ * the first LF outside quotes. A byte batch must not be modified once handed over: parts keep views of it.
+ */
+export type RecordBatch = readonly string[] | Uint8Array;
+
+/** Whole records of a byte batch taken at once: `bytes` is a view of the batch. */
+interface RecordRun {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+}
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+
+/**
+ * Pulls records from batches: string records one by one (with one record of look-back, a record a
+ * part refused), byte records as runs of whole records.
+ */
 class RecordSource {
-  private batch: readonly string[] = [];
+  private batch: RecordBatch = [];
   private pos = 0;
+  /** byte batches: offset of the next '"' at or after the scan position; -1 none left, -2 unknown */
+  private nextQuote = -2;
   private held: string | undefined;
   private ended = false;
 
-  constructor(private readonly it: AsyncIterator<readonly string[]>) {}
+  constructor(private readonly it: AsyncIterator<RecordBatch>) {}
 
-  async next(): Promise<string | undefined> {
+  /**
+   * The next string record, or a run of whole byte records of at most `room` bytes (at least one
+   * record when `first`; `rows` 0 when none fits) that ends once it holds `pieceRoom` bytes, or
+   * undefined at the end.
+   */
+  async next(room: number, pieceRoom: number, first: boolean): Promise<string | RecordRun | undefined> {
     if (this.held !== undefined) {
       const r = this.held;
       this.held = undefined;
@@ -68,8 +94,60 @@ class RecordSource {
       }
       this.batch = r.value;
       this.pos = 0;
+      this.nextQuote = -2;
     }
-    return this.batch[this.pos++];
+    const b = this.batch;
+    if (!(b instanceof Uint8Array)) return b[this.pos++];
+    return this.run(b, room, pieceRoom, first);
+  }
+
+  /** Has a record left to give (used to look ahead without taking one). */
+  async hasMore(): Promise<boolean> {
+    if (this.held !== undefined) return true;
+    while (this.pos >= this.batch.length) {
+      if (this.ended) return false;
+      const r = await this.it.next();
+      if (r.done === true) {
+        this.ended = true;
+        return false;
+      }
+      this.batch = r.value;
+      this.pos = 0;
+      this.nextQuote = -2;
+    }
+    return true;
+  }
+
+  private run(b: Uint8Array, room: number, pieceRoom: number, first: boolean): RecordRun {
+    const start = this.pos;
+    const limit = start + room;
+    let end = start;
+    let rows = 0;
+    while (end < b.length) {
+      const next = this.recordEnd(b, end);
+      if (next > limit && !(first && rows === 0)) break;
+      end = next;
+      rows++;
+      if (end - start >= pieceRoom) break;
+    }
+    this.pos = end;
+    return { bytes: b.subarray(start, end), rows };
+  }
+
+  /** Offset just after the record starting at `p`: its first LF outside quotes (or the batch end). */
+  private recordEnd(b: Uint8Array, p: number): number {
+    for (;;) {
+      const lf = b.indexOf(LF, p);
+      if (lf < 0) return b.length;
+      if (this.nextQuote === -2 || (this.nextQuote >= 0 && this.nextQuote < p)) this.nextQuote = b.indexOf(QUOTE, p);
+      const q = this.nextQuote;
+      if (q < 0 || q > lf) return lf + 1;
+      // a quoted field: go past its closing quote ("" inside reads as a close and a reopen)
+      const close = b.indexOf(QUOTE, q + 1);
+      if (close < 0) return b.length;
+      p = close + 1;
+      this.nextQuote = -2;
+    }
   }
 
   unread(record: string): void {
@@ -108,32 +186,45 @@ class Part implements CsvPart {
     if (this.state !== 'new') throw new AgentError('E_BAD_ARGUMENT', `the body of ${this.name} can be read only once`);
     this.state = 'reading';
     let text = '';
-    let textBytes = 0;
+    let runs: Uint8Array[] = [];
+    let pending = 0;
     for (;;) {
-      const record = await this.source.next();
+      const record = await this.source.next(this.o.targetBytes - this.bytes, this.o.pieceBytes - pending, this.bytes === 0);
       if (record === undefined) break;
-      const n = utf8Length(record);
-      if (this.bytes > 0 && this.bytes + n > this.o.targetBytes) {
-        this.source.unread(record);
-        break;
-      }
-      this.rows++;
-      this.bytes += n;
-      text += record;
-      textBytes += n;
-      if (textBytes >= this.o.pieceBytes) {
-        yield this.piece(text);
+      if (typeof record === 'string') {
+        const n = utf8Length(record);
+        if (this.bytes > 0 && this.bytes + n > this.o.targetBytes) {
+          this.source.unread(record);
+          break;
+        }
+        this.rows++;
+        this.bytes += n;
+        text += record;
+        pending += n;
+      } else {
+        if (record.rows === 0) break;
+        if (text !== '') runs.push(Buffer.from(text, 'utf8'));
         text = '';
-        textBytes = 0;
+        runs.push(record.bytes);
+        this.rows += record.rows;
+        this.bytes += record.bytes.length;
+        pending += record.bytes.length;
+      }
+      if (pending >= this.o.pieceBytes) {
+        yield this.piece(runs, text);
+        text = '';
+        runs = [];
+        pending = 0;
       }
     }
-    if (text !== '') yield this.piece(text);
+    if (pending > 0) yield this.piece(runs, text);
     this.digest = this.hash.digest('hex');
     this.state = 'done';
   }
 
-  private piece(text: string): Uint8Array {
-    const b = Buffer.from(text, 'utf8');
+  /** A fresh buffer holding the runs, then the text. */
+  private piece(runs: readonly Uint8Array[], text: string): Uint8Array {
+    const b = runs.length === 0 ? Buffer.from(text, 'utf8') : Buffer.concat(text === '' ? runs : [...runs, Buffer.from(text, 'utf8')]);
     this.hash.update(b);
     return b;
   }
@@ -146,22 +237,21 @@ class Part implements CsvPart {
 
 /**
  * The LOAD parts of one table. `records` yields batches of complete CSV records (each ending with the
- * row delimiter, as csv.ts makes them). A table without records yields one empty part when
+ * row delimiter, as csv.ts makes them), as strings or as UTF-8 bytes (see RecordBatch). A table without records yields one empty part when
  * `emptyTableFile` is set, none otherwise.
  * @throws AgentError E_BAD_ARGUMENT when the next part is requested before the previous body ended
  */
-export async function* csvParts(records: AsyncIterable<readonly string[]>, o: ChunkOptions): AsyncGenerator<CsvPart> {
+export async function* csvParts(records: AsyncIterable<RecordBatch>, o: ChunkOptions): AsyncGenerator<CsvPart> {
   const source = new RecordSource(records[Symbol.asyncIterator]());
   try {
     let index = 1;
     for (;;) {
-      const first = await source.next();
-      if (first === undefined && (index > 1 || !o.emptyTableFile)) return;
-      if (first !== undefined) source.unread(first);
+      const more = await source.hasMore();
+      if (!more && (index > 1 || !o.emptyTableFile)) return;
       const part = new Part(loadFileName(index, o.counter), index, source, o);
       yield part;
       if (!part.finished) throw new AgentError('E_BAD_ARGUMENT', `the next LOAD part was requested before the body of ${part.name} was read to its end`);
-      if (first === undefined) return;
+      if (!more) return;
       index++;
     }
   } finally {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { AgentError, isAgentError } from '../errors.js';
 import { abortError } from '../util/abort.js';
 import { syncDirectory } from '../util/atomic-file.js';
@@ -72,7 +72,8 @@ export class LocalSink implements Sink {
   /** The file path of a key. @throws AgentError E_BAD_ARGUMENT for keys leaving the root */
   pathOf(key: string): string {
     const p = join(this.root, ...checkKey(key).split('/'));
-    if (!p.startsWith(this.root + sep)) throw new AgentError('E_BAD_ARGUMENT', `object key ${JSON.stringify(key)} leaves ${this.root}`);
+    const rel = relative(this.root, p);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new AgentError('E_BAD_ARGUMENT', `object key ${JSON.stringify(key)} leaves ${this.root}`);
     return p;
   }
 

@@ -186,10 +186,17 @@ export class S3Sink implements Sink {
   private async upload(full: string, body: AsyncIterable<Uint8Array> | Uint8Array, meta: PutMeta, opts: PutOptions, inflight: Set<Promise<unknown>>): Promise<PutResult> {
     const location = this.where(full);
     const digest = new MultipartDigest(this.partSize);
+    // a failure of the producer (e.g. a corrupt SSTable chunk) is reported as itself, not as an upload error
+    let bodyError: unknown;
     async function* metered(): AsyncGenerator<Uint8Array> {
-      for await (const piece of bodyPieces(body)) {
-        digest.update(piece);
-        yield piece;
+      try {
+        for await (const piece of bodyPieces(body)) {
+          digest.update(piece);
+          yield piece;
+        }
+      } catch (e) {
+        bodyError = e;
+        throw e;
       }
     }
     const params: PutObjectCommandInput = {
@@ -211,6 +218,7 @@ export class S3Sink implements Sink {
     } catch (e) {
       await S3Sink.drain(inflight);
       const orphans = await this.cleanup(full, () => this.abortOrphans(full, upload.uploadId));
+      if (isAgentError(bodyError) && !isAbortError(bodyError)) throw bodyError;
       if (opts.signal?.aborted === true || isAbortError(e)) {
         throw new AgentError('E_ABORTED', `upload of ${location} cancelled${orphans}`, { file: location }, { cause: e });
       }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AgentError } from '../../src/errors.js';
 import { openSink } from '../../src/sink/from-url.js';
 import { MIN_PART_SIZE, S3Sink } from '../../src/sink/s3.js';
 import type { RetryPolicy } from '../../src/util/retry.js';
@@ -117,6 +118,18 @@ describe('S3 sink (s3rver on loopback)', () => {
     };
     await expect(sk.put('ks/t/LOAD00000005.csv', pieces(DATA, 1 << 20), { contentType: 'text/csv' }, { signal: ac.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
     expect(await exists('exports/run1/ks/t/LOAD00000005.csv')).toBe(false);
+    expect(s3.openUploads().size).toBe(0);
+    await sk.close();
+  });
+
+  it('a producer failure mid-object is reported as itself; the multipart upload is aborted', async () => {
+    const sk = sink();
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield* pieces(DATA.subarray(0, 11 * 1024 * 1024), 1 << 20);
+      throw new AgentError('E_CORRUPT_CHUNK', 'checksum mismatch', { file: '/d/mc-1-big-Data.db', chunk: 7 });
+    }
+    await expect(sk.put('ks/t/LOAD00000006.csv', failing(), { contentType: 'text/csv' })).rejects.toMatchObject({ code: 'E_CORRUPT_CHUNK' });
+    expect(await exists('exports/run1/ks/t/LOAD00000006.csv')).toBe(false);
     expect(s3.openUploads().size).toBe(0);
     await sk.close();
   });

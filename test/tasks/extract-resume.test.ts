@@ -11,7 +11,7 @@ import { SAMPLE_WRITE_TIME, writeSampleDataDir } from '../../src/sample/index.js
 import { LocalSink } from '../../src/sink/local.js';
 import { FileCheckpointStore, type CheckpointData } from '../../src/tasks/checkpoint.js';
 import { runExtract, type ExtractRequest } from '../../src/tasks/extract.js';
-import { readTree, spySink } from './extract-helpers.js';
+import { readTree, spySink } from '../sink/helpers.js';
 
 const NOW = SAMPLE_WRITE_TIME + 60;
 const CREATED = (): Date => new Date('2024-02-03T04:05:06Z');

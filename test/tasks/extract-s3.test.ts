@@ -12,7 +12,7 @@ import { LocalSink } from '../../src/sink/local.js';
 import { openSink } from '../../src/sink/from-url.js';
 import { runExtract } from '../../src/tasks/extract.js';
 import { startTestS3, TEST_CREDENTIALS, type TestS3 } from '../sink/s3-server.js';
-import { readTree } from './extract-helpers.js';
+import { readTree } from '../sink/helpers.js';
 
 const NOW = SAMPLE_WRITE_TIME + 60;
 const CREATED = (): Date => new Date('2024-02-03T04:05:06Z');

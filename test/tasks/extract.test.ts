@@ -13,7 +13,7 @@ import { LocalSink } from '../../src/sink/local.js';
 import { runExtract, type ExtractProgress } from '../../src/tasks/extract.js';
 import { sstableRowSource, type RowSourceFactory } from '../../src/tasks/extract-source.js';
 import { canonical } from '../conformance/expectations.js';
-import { parseTable, readTree } from './extract-helpers.js';
+import { parseTable, readTree } from '../sink/helpers.js';
 
 const NOW = SAMPLE_WRITE_TIME + 60;
 let root: string;

@@ -1,0 +1,491 @@
+/**
+ * A growable output buffer for the byte-level CSV encoder (csv-fast.ts): digits, hex, UUIDs, dates and
+ * UTF-8 text written straight into a Uint8Array, without the intermediate JS strings of csv.ts.
+ *
+ * Every writer here produces the UTF-8 bytes of exactly the text the string renderers produce
+ * (native-decode.ts, temporal.ts, identifiers.ts, numeric.ts, dms-columns.ts `fieldRenderer`). Where a
+ * value leaves the common case (malformed or zero-length bytes, invalid UTF-8, years outside
+ * 0..9999, i64 beyond 2^53), a writer returns false and the caller renders it through the string path.
+ *
+ * Contract: callers `ensure` room before the raw writers (`byte`, `digits`, `uuid`, ...); the text and
+ * string writers ensure their own room. Bytes are read from `b[s..e)` without creating views.
+ */
+import { formatDays } from '../sstable/types/temporal.js';
+
+/** Class of a byte in CSV text: 0 plain ASCII, 1 special (needs quoting), 2 part of a multi-byte sequence. */
+export const PLAIN = 0;
+export const SPECIAL = 1;
+export const MULTI = 2;
+
+/** The byte classes for an ASCII delimiter: '"', CR, LF and the delimiter are special. */
+export function byteClasses(delimiter: number): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let i = 0x80; i < 256; i++) t[i] = MULTI;
+  t[0x22] = SPECIAL;
+  t[0x0d] = SPECIAL;
+  t[0x0a] = SPECIAL;
+  t[delimiter] = SPECIAL;
+  return t;
+}
+
+const HEX = new Uint8Array(512);
+const DIGITS2 = new Uint8Array(200);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX[2 * i] = h.charCodeAt(0);
+  HEX[2 * i + 1] = h.charCodeAt(1);
+}
+for (let i = 0; i < 100; i++) {
+  DIGITS2[2 * i] = 48 + Math.floor(i / 10);
+  DIGITS2[2 * i + 1] = 48 + (i % 10);
+}
+
+/** JSON.stringify's escapes for the control characters (\b \t \n \f \r; others \u00xx, lowercase). */
+const JSON_SHORT: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+
+const POW10 = Array.from({ length: 9 }, (_, i) => 10 ** i);
+const MS_PER_DAY = 86400000;
+const NS_PER_DAY = 86400000000000;
+
+/**
+ * Length of the well-formed UTF-8 sequence starting with the non-ASCII byte at `b[i]` (WHATWG / the
+ * Unicode "maximal subpart" rules that TextDecoder applies), or 0 when it is malformed or truncated.
+ */
+export function utf8SequenceLength(b: Uint8Array, i: number, e: number): number {
+  const c = b[i] as number;
+  if (c < 0xc2 || c > 0xf4) return 0;
+  if (c < 0xe0) return i + 1 < e && ((b[i + 1] as number) & 0xc0) === 0x80 ? 2 : 0;
+  if (i + 1 >= e) return 0;
+  const c1 = b[i + 1] as number;
+  if (c < 0xf0) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80;
+    const hi = c === 0xed ? 0x9f : 0xbf;
+    if (c1 < lo || c1 > hi || i + 2 >= e) return 0;
+    return ((b[i + 2] as number) & 0xc0) === 0x80 ? 3 : 0;
+  }
+  const lo = c === 0xf0 ? 0x90 : 0x80;
+  const hi = c === 0xf4 ? 0x8f : 0xbf;
+  if (c1 < lo || c1 > hi || i + 3 >= e) return 0;
+  return ((b[i + 2] as number) & 0xc0) === 0x80 && ((b[i + 3] as number) & 0xc0) === 0x80 ? 4 : 0;
+}
+
+/** TextDecoder (and so `utf8` in types/bytes.ts) drops a leading byte-order mark. */
+const startsWithBom = (b: Uint8Array, s: number, e: number): boolean =>
+  e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf;
+
+/** The date part last written by a timestamp/date column: consecutive values are mostly on one day. */
+export class DayCache {
+  days = NaN;
+  len = 0;
+  readonly bytes = new Uint8Array(24);
+}
+
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+  /** set by the scanning writers (`utf8Text`, `string`) when they copied a byte `cls` marks special */
+  special = false;
+
+  constructor(readonly cls: Uint8Array, initialBytes = 1 << 16) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  /** Room for `n` more bytes; returns the (possibly new) buffer. */
+  ensure(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+      next.set(this.buf.subarray(0, this.pos));
+      this.buf = next;
+    }
+    return this.buf;
+  }
+
+  /** The bytes written so far, as a fresh array the caller owns; the writer starts over. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  byte(c: number): void {
+    this.buf[this.pos++] = c;
+  }
+
+  /** Raw copy of `b[s..e)` (already valid output bytes, e.g. a pre-encoded marker). */
+  bytes(b: Uint8Array, s: number, e: number): void {
+    const o = this.ensure(e - s);
+    let p = this.pos;
+    for (let i = s; i < e; i++) o[p++] = b[i] as number;
+    this.pos = p;
+  }
+
+  /** A string of ASCII characters only (number texts, formatted dates). */
+  ascii(t: string): void {
+    const o = this.ensure(t.length);
+    let p = this.pos;
+    for (let i = 0; i < t.length; i++) o[p++] = t.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Any string as UTF-8 (lone surrogates as U+FFFD, like TextEncoder), noting special bytes. */
+  string(t: string): void {
+    const o = this.ensure(3 * t.length);
+    const cls = this.cls;
+    let p = this.pos;
+    let special = false;
+    for (let i = 0; i < t.length; i++) {
+      let c = t.charCodeAt(i);
+      if (c < 0x80) {
+        if (cls[c] === SPECIAL) special = true;
+        o[p++] = c;
+      } else if (c < 0x800) {
+        o[p++] = 0xc0 | (c >> 6);
+        o[p++] = 0x80 | (c & 0x3f);
+      } else {
+        if (c >= 0xd800 && c <= 0xdfff) {
+          const d = i + 1 < t.length ? t.charCodeAt(i + 1) : 0;
+          if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+            i++;
+            o[p++] = 0xf0 | (c >> 18);
+            o[p++] = 0x80 | ((c >> 12) & 0x3f);
+            o[p++] = 0x80 | ((c >> 6) & 0x3f);
+            o[p++] = 0x80 | (c & 0x3f);
+            continue;
+          }
+          c = 0xfffd;
+        }
+        o[p++] = 0xe0 | (c >> 12);
+        o[p++] = 0x80 | ((c >> 6) & 0x3f);
+        o[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.pos = p;
+    if (special) this.special = true;
+  }
+
+  /**
+   * Copies the UTF-8 text `b[s..e)`, noting special bytes. Returns false (nothing kept) when the bytes
+   * are not exactly what `utf8` (types/bytes.ts) would give back: malformed UTF-8 or a leading BOM.
+   */
+  utf8Text(b: Uint8Array, s: number, e: number): boolean {
+    if (startsWithBom(b, s, e)) return false;
+    const o = this.ensure(e - s);
+    const cls = this.cls;
+    let p = this.pos;
+    let special = false;
+    for (let i = s; i < e; i++) {
+      const c = b[i] as number;
+      const k = cls[c];
+      if (k === PLAIN) o[p++] = c;
+      else if (k === SPECIAL) {
+        special = true;
+        o[p++] = c;
+      } else {
+        const n = utf8SequenceLength(b, i, e);
+        if (n === 0) return false;
+        for (let j = 0; j < n; j++) o[p++] = b[i + j] as number;
+        i += n - 1;
+      }
+    }
+    this.pos = p;
+    if (special) this.special = true;
+    return true;
+  }
+
+  /** JSON string literal of the UTF-8 text `b[s..e)` (JSON.stringify's escaping); false as utf8Text. */
+  jsonUtf8(b: Uint8Array, s: number, e: number): boolean {
+    if (startsWithBom(b, s, e)) return false;
+    const o = this.ensure(6 * (e - s) + 2);
+    let p = this.pos;
+    o[p++] = 0x22;
+    for (let i = s; i < e; i++) {
+      const c = b[i] as number;
+      if (c >= 0x20 && c < 0x80) {
+        if (c === 0x22 || c === 0x5c) o[p++] = 0x5c;
+        o[p++] = c;
+      } else if (c < 0x20) {
+        o[p++] = 0x5c;
+        const short = JSON_SHORT[c];
+        if (short !== undefined) o[p++] = short;
+        else {
+          o[p++] = 0x75;
+          o[p++] = 0x30;
+          o[p++] = 0x30;
+          o[p++] = HEX[2 * c] as number;
+          o[p++] = HEX[2 * c + 1] as number;
+        }
+      } else {
+        const n = utf8SequenceLength(b, i, e);
+        if (n === 0) return false;
+        for (let j = 0; j < n; j++) o[p++] = b[i + j] as number;
+        i += n - 1;
+      }
+    }
+    o[p++] = 0x22;
+    this.pos = p;
+    return true;
+  }
+
+  /** Decimal digits of a safe integer (|v| < 2^53). Needs 17 bytes of room. */
+  digits(v: number): void {
+    const o = this.buf;
+    let p = this.pos;
+    if (v < 0) {
+      o[p++] = 0x2d;
+      v = -v;
+    }
+    if (v < 10) {
+      o[p] = 48 + v;
+      this.pos = p + 1;
+      return;
+    }
+    let n = 2;
+    for (let t = 100; t <= v; t *= 10) n++;
+    let q = p + n;
+    this.pos = q;
+    while (v >= 100) {
+      const h = Math.floor(v / 100);
+      const r = 2 * (v - h * 100);
+      o[--q] = DIGITS2[r + 1] as number;
+      o[--q] = DIGITS2[r] as number;
+      v = h;
+    }
+    if (v >= 10) {
+      o[--q] = DIGITS2[2 * v + 1] as number;
+      o[--q] = DIGITS2[2 * v] as number;
+    } else o[--q] = 48 + v;
+  }
+
+  /** Lowercase hex of `b[s..e)`. */
+  hex(b: Uint8Array, s: number, e: number): void {
+    const o = this.ensure(2 * (e - s));
+    let p = this.pos;
+    for (let i = s; i < e; i++) {
+      const x = 2 * (b[i] as number);
+      o[p++] = HEX[x] as number;
+      o[p++] = HEX[x + 1] as number;
+    }
+    this.pos = p;
+  }
+
+  /** 8-4-4-4-12 lowercase text of the 16 bytes at `s`. Needs 36 bytes of room. */
+  uuid(b: Uint8Array, s: number): void {
+    const o = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) o[p++] = 0x2d;
+      const x = 2 * (b[s + i] as number);
+      o[p++] = HEX[x] as number;
+      o[p++] = HEX[x + 1] as number;
+    }
+    this.pos = p;
+  }
+
+  /** Text of a double as the JSON/CSV renderers give it: String(v), but "-0" for -0. */
+  double(v: number): void {
+    if (Number.isInteger(v) && v < 9007199254740992 && v > -9007199254740992) {
+      if (v === 0 && 1 / v < 0) this.ascii('-0');
+      else {
+        this.ensure(17);
+        this.digits(v);
+      }
+    } else if (!this.shortDecimal(v)) this.ascii(String(v));
+  }
+
+  /**
+   * Number::toString of a non-integer v in [1e-6, 1e15) with at most 8 decimals, without a string:
+   * for the smallest k with m = round(|v|·10^k) and m / 10^k === |v| (both operands exact, so the
+   * division is the correctly rounded value of the decimal m·10^-k), m·10^-k is the shortest decimal
+   * that reads back as v, and the nearest among those of its length: what ECMAScript prints, in plain
+   * notation in this range. Returns false (nothing written) outside it.
+   */
+  private shortDecimal(v: number): boolean {
+    const a = v < 0 ? -v : v;
+    if (!(a >= 1e-6 && a < 1e15)) return false;
+    for (let k = 1; k <= 8; k++) {
+      const scale = POW10[k] as number;
+      const x = a * scale;
+      // below 2^50 the product's rounding error and the decimal's distance to `a` stay under 1/4
+      if (x >= 1125899906842624) return false;
+      const m = Math.round(x);
+      if (m / scale !== a) continue;
+      const ip = Math.floor(m / scale);
+      let fr = m - ip * scale;
+      this.ensure(28);
+      if (v < 0) this.byte(0x2d);
+      this.digits(ip);
+      const o = this.buf;
+      const p = this.pos;
+      o[p] = 0x2e;
+      for (let q = p + k; q > p; q--) {
+        const d = fr % 10;
+        o[q] = 48 + d;
+        fr = (fr - d) / 10;
+      }
+      this.pos = p + k + 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Date part "YYYY-MM-DD" of `days` since the epoch through `cache`. Needs 24 bytes of room. */
+  day(days: number, cache: DayCache): void {
+    if (days !== cache.days) fillDay(days, cache);
+    const o = this.buf;
+    const c = cache.bytes;
+    let p = this.pos;
+    for (let i = 0; i < cache.len; i++) o[p++] = c[i] as number;
+    this.pos = p;
+  }
+
+  /**
+   * The timestamp (i64 ms) at `b[s..s+8)`: date, `sep` (space or 'T'), HH:MM:SS.fff, then 'Z' when
+   * `zulu`. False for values beyond ±2^53 ms (the string path handles them). Needs 40 bytes of room.
+   */
+  timestamp(b: Uint8Array, s: number, sep: number, zulu: boolean, cache: DayCache): boolean {
+    const hi = ((b[s] as number) << 24) | ((b[s + 1] as number) << 16) | ((b[s + 2] as number) << 8) | (b[s + 3] as number);
+    if (hi < -0x200000 || hi >= 0x200000) return false;
+    const ms = hi * 4294967296 + ((((b[s + 4] as number) << 24) | ((b[s + 5] as number) << 16) | ((b[s + 6] as number) << 8) | (b[s + 7] as number)) >>> 0);
+    const days = Math.floor(ms / MS_PER_DAY);
+    let rest = ms - days * MS_PER_DAY;
+    this.day(days, cache);
+    const o = this.buf;
+    let p = this.pos;
+    o[p++] = sep;
+    const hh = Math.floor(rest / 3600000);
+    rest -= hh * 3600000;
+    const mm = Math.floor(rest / 60000);
+    rest -= mm * 60000;
+    const ss = Math.floor(rest / 1000);
+    rest -= ss * 1000;
+    o[p++] = DIGITS2[2 * hh] as number;
+    o[p++] = DIGITS2[2 * hh + 1] as number;
+    o[p++] = 0x3a;
+    o[p++] = DIGITS2[2 * mm] as number;
+    o[p++] = DIGITS2[2 * mm + 1] as number;
+    o[p++] = 0x3a;
+    o[p++] = DIGITS2[2 * ss] as number;
+    o[p++] = DIGITS2[2 * ss + 1] as number;
+    o[p++] = 0x2e;
+    const h = Math.floor(rest / 100);
+    const r = 2 * (rest - h * 100);
+    o[p++] = 48 + h;
+    o[p++] = DIGITS2[r] as number;
+    o[p++] = DIGITS2[r + 1] as number;
+    if (zulu) o[p++] = 0x5a;
+    this.pos = p;
+    return true;
+  }
+
+  /** TimeType "HH:MM:SS.nnnnnnnnn" of the i64 ns at `b[s..s+8)`; false when out of range. Needs 18 bytes. */
+  time(b: Uint8Array, s: number): boolean {
+    const hi = ((b[s] as number) << 24) | ((b[s + 1] as number) << 16) | ((b[s + 2] as number) << 8) | (b[s + 3] as number);
+    if (hi < 0 || hi >= 0x200000) return false;
+    const ns = hi * 4294967296 + ((((b[s + 4] as number) << 24) | ((b[s + 5] as number) << 16) | ((b[s + 6] as number) << 8) | (b[s + 7] as number)) >>> 0);
+    if (ns >= NS_PER_DAY) return false;
+    let secs = Math.floor(ns / 1e9);
+    let frac = ns - secs * 1e9;
+    const o = this.buf;
+    let p = this.pos;
+    const hh = Math.floor(secs / 3600);
+    secs -= hh * 3600;
+    const mm = Math.floor(secs / 60);
+    secs -= mm * 60;
+    o[p++] = DIGITS2[2 * hh] as number;
+    o[p++] = DIGITS2[2 * hh + 1] as number;
+    o[p++] = 0x3a;
+    o[p++] = DIGITS2[2 * mm] as number;
+    o[p++] = DIGITS2[2 * mm + 1] as number;
+    o[p++] = 0x3a;
+    o[p++] = DIGITS2[2 * secs] as number;
+    o[p++] = DIGITS2[2 * secs + 1] as number;
+    o[p++] = 0x2e;
+    for (let q = p + 8; q >= p; q--) {
+      const d = frac % 10;
+      o[q] = 48 + d;
+      frac = (frac - d) / 10;
+    }
+    this.pos = p + 9;
+    return true;
+  }
+
+  /**
+   * Ends the field written since `start`: when `force` or the field holds a special byte (scanned
+   * here when `scan`, else as noted by the scanning writers), wraps it in quotes and doubles its
+   * quotes (RFC 4180). Resets `special`.
+   */
+  quote(start: number, force: boolean, scan: boolean): void {
+    let need = force || this.special;
+    this.special = false;
+    const end = this.pos;
+    let o = this.buf;
+    let quotes = 0;
+    if (scan || need) {
+      const cls = this.cls;
+      for (let i = start; i < end; i++) {
+        const c = o[i] as number;
+        if (cls[c] === SPECIAL) {
+          need = true;
+          if (c === 0x22) quotes++;
+        }
+      }
+    }
+    if (!need) return;
+    o = this.ensure(quotes + 2);
+    let q = end + quotes + 1;
+    o[q] = 0x22;
+    this.pos = q + 1;
+    if (quotes === 0) o.copyWithin(start + 1, start, end);
+    else {
+      for (let i = end - 1; i >= start; i--) {
+        const c = o[i] as number;
+        o[--q] = c;
+        if (c === 0x22) o[--q] = c;
+      }
+    }
+    o[start] = 0x22;
+  }
+
+  /** True when `b[s..e)` is exactly the bytes written since `start` (the null-marker check). */
+  equals(start: number, m: Uint8Array): boolean {
+    if (this.pos - start !== m.length) return false;
+    const o = this.buf;
+    for (let i = 0; i < m.length; i++) if (o[start + i] !== m[i]) return false;
+    return true;
+  }
+}
+
+/** Fills `cache` with the date text of `days`: civil_from_days for years 0..9999, temporal.ts otherwise. */
+function fillDay(days: number, cache: DayCache): void {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const c = cache.bytes;
+  cache.days = days;
+  if (y < 0 || y > 9999) {
+    const t = formatDays(days);
+    for (let i = 0; i < t.length; i++) c[i] = t.charCodeAt(i);
+    cache.len = t.length;
+    return;
+  }
+  const yh = Math.floor(y / 100);
+  const yl = y - yh * 100;
+  c[0] = DIGITS2[2 * yh] as number;
+  c[1] = DIGITS2[2 * yh + 1] as number;
+  c[2] = DIGITS2[2 * yl] as number;
+  c[3] = DIGITS2[2 * yl + 1] as number;
+  c[4] = 0x2d;
+  c[5] = DIGITS2[2 * m] as number;
+  c[6] = DIGITS2[2 * m + 1] as number;
+  c[7] = 0x2d;
+  c[8] = DIGITS2[2 * d] as number;
+  c[9] = DIGITS2[2 * d + 1] as number;
+  cache.len = 10;
+}

@@ -1,0 +1,237 @@
+/**
+ * Byte-level writers of single values for csv-fast.ts: the CSV field text of a native value
+ * (dms-columns.ts `fieldRenderer` over the json-codec rendering) and the JSON text of a collection
+ * element (dms-columns.ts `jsonText`), written from the value bytes `b[s..e)`.
+ *
+ * A writer handles the common, well-formed case only and returns false (having written nothing) for
+ * anything else: zero-length or malformed values, non-finite floats in JSON, i64 beyond 2^53, invalid
+ * UTF-8. The caller then renders the value through the string path, which gives the same text or
+ * throws the same AgentError as csv.ts.
+ */
+import { f32, f64, i16, i32, u32 } from '../sstable/types/bytes.js';
+import type { CqlType } from '../sstable/types/model.js';
+import { float32Shortest } from '../sstable/types/numeric.js';
+import { ByteWriter, DayCache } from './byte-writer.js';
+import type { DmsColumn } from './dms-columns.js';
+import type { TypeOptions } from './options.js';
+
+/** Writes the text of the non-null value `b[s..e)`; false = nothing written, use the string path. */
+export type RawWriter = (w: ByteWriter, b: Uint8Array, s: number, e: number) => boolean;
+
+export interface FieldWriter {
+  readonly raw: RawWriter;
+  /** the output alphabet may hold the delimiter: the field must be scanned before quoting */
+  readonly scan: boolean;
+}
+
+const DIGITS = '-0123456789';
+const DOUBLE = '-+.0123456789eNaInfity';
+const UUID = '-0123456789abcdef';
+const HEX = '0123456789abcdefx';
+
+const EPOCH_DAY = 2147483648;
+const utf8Encoder = new TextEncoder();
+
+const text: RawWriter = (w, b, s, e) => w.utf8Text(b, s, e);
+
+function fixedInt(n: 1 | 2 | 4): RawWriter {
+  return (w, b, s, e) => {
+    if (e - s !== n) return false;
+    w.ensure(12);
+    w.digits(n === 4 ? i32(b, s) : n === 2 ? i16(b, s) : ((b[s] as number) << 24) >> 24);
+    return true;
+  };
+}
+
+/** The i64 at `s` when it is a safe integer; undefined otherwise (bytes.ts i64Safe). */
+function safeI64(b: Uint8Array, s: number): number | undefined {
+  const hi = i32(b, s);
+  if (hi < -0x200000 || hi >= 0x200000) return undefined;
+  return hi * 4294967296 + u32(b, s + 4);
+}
+
+const bigint: RawWriter = (w, b, s, e) => {
+  if (e - s !== 8) return false;
+  const v = safeI64(b, s);
+  if (v === undefined) return false;
+  w.ensure(17);
+  w.digits(v);
+  return true;
+};
+
+/** varintString's no-bigint range: up to 6 bytes. */
+const varint: RawWriter = (w, b, s, e) => {
+  if (e - s < 1 || e - s > 6) return false;
+  let v = ((b[s] as number) << 24) >> 24;
+  for (let i = s + 1; i < e; i++) v = v * 256 + (b[i] as number);
+  w.ensure(17);
+  w.digits(v);
+  return true;
+};
+
+const double: RawWriter = (w, b, s, e) => {
+  if (e - s !== 8) return false;
+  w.double(f64(b, s));
+  return true;
+};
+
+const float: RawWriter = (w, b, s, e) => {
+  if (e - s !== 4) return false;
+  w.double(float32Shortest(f32(b, s)));
+  return true;
+};
+
+const uuid: RawWriter = (w, b, s, e) => {
+  if (e - s !== 16) return false;
+  w.ensure(36);
+  w.uuid(b, s);
+  return true;
+};
+
+const inet4: RawWriter = (w, b, s, e) => {
+  if (e - s !== 4) return false;
+  w.ensure(15);
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) w.byte(0x2e);
+    w.digits(b[s + i] as number);
+  }
+  return true;
+};
+
+function blob(prefix: boolean): RawWriter {
+  return (w, b, s, e) => {
+    if (prefix) w.ascii('0x');
+    w.hex(b, s, e);
+    return true;
+  };
+}
+
+function bool(t: string, f: string): RawWriter {
+  const tb = utf8Encoder.encode(t);
+  const fb = utf8Encoder.encode(f);
+  return (w, b, s, e) => {
+    if (e - s !== 1) return false;
+    const v = b[s] !== 0 ? tb : fb;
+    w.bytes(v, 0, v.length);
+    return true;
+  };
+}
+
+function timestamp(iso: boolean): RawWriter {
+  const cache = new DayCache();
+  const sep = iso ? 0x54 : 0x20;
+  return (w, b, s, e) => {
+    if (e - s !== 8) return false;
+    w.ensure(40);
+    return w.timestamp(b, s, sep, iso, cache);
+  };
+}
+
+function date(): RawWriter {
+  const cache = new DayCache();
+  return (w, b, s, e) => {
+    if (e - s !== 4) return false;
+    w.ensure(24);
+    w.day(u32(b, s) - EPOCH_DAY, cache);
+    return true;
+  };
+}
+
+const time: RawWriter = (w, b, s, e) => {
+  if (e - s !== 8) return false;
+  w.ensure(18);
+  return w.time(b, s);
+};
+
+const scanned = (raw: RawWriter, alphabet: string, delimiter: string): FieldWriter => ({ raw, scan: alphabet.includes(delimiter) });
+
+/**
+ * The fast writer of a column's field, chosen by its declared rendering; null when every value goes
+ * through the string path (counter, decimal, duration, IPv6-capable inet beyond IPv4, JSON columns).
+ */
+export function fieldWriter(c: DmsColumn, o: TypeOptions, delimiter: string): FieldWriter | null {
+  const t = c.cqlType;
+  if (c.render === 'hex') return scanned(blob(o.blobHexPrefix), HEX, delimiter);
+  if (t.kind === 'custom' || t.kind === 'columnToCollection') return scanned(blob(true), HEX, delimiter);
+  if (t.kind !== 'native') return null;
+  switch (t.name) {
+    case 'text': case 'ascii': return { raw: text, scan: false };
+    case 'blob': return scanned(blob(true), HEX, delimiter);
+    case 'int': return scanned(fixedInt(4), DIGITS, delimiter);
+    case 'smallint': return scanned(fixedInt(2), DIGITS, delimiter);
+    case 'tinyint': return scanned(fixedInt(1), DIGITS, delimiter);
+    case 'bigint': return scanned(bigint, DIGITS, delimiter);
+    case 'varint': return scanned(varint, DIGITS, delimiter);
+    case 'double': return scanned(double, DOUBLE, delimiter);
+    case 'float': return scanned(float, DOUBLE, delimiter);
+    case 'uuid': case 'timeuuid': return scanned(uuid, UUID, delimiter);
+    case 'inet': return scanned(inet4, '.0123456789', delimiter);
+    case 'boolean': return { raw: bool(o.booleanText[0], o.booleanText[1]), scan: false };
+    case 'timestamp': return o.timestampFormat === 'iso'
+      ? scanned(timestamp(true), '-0123456789T:.Z', delimiter)
+      : scanned(timestamp(false), '-0123456789 :.', delimiter);
+    case 'date': return scanned(date(), DIGITS, delimiter);
+    case 'time': return scanned(time, '0123456789:.', delimiter);
+    default: return null;
+  }
+}
+
+/** Wraps a writer of ASCII text in JSON string quotes. */
+function quoted(raw: RawWriter): RawWriter {
+  return (w, b, s, e) => {
+    w.ensure(1);
+    const start = w.pos;
+    w.byte(0x22);
+    if (!raw(w, b, s, e)) {
+      w.pos = start;
+      return false;
+    }
+    w.ensure(1);
+    w.byte(0x22);
+    return true;
+  };
+}
+
+const jsonBool: RawWriter = (w, b, s, e) => {
+  if (e - s !== 1) return false;
+  w.ascii(b[s] !== 0 ? 'true' : 'false');
+  return true;
+};
+
+/** Non-finite floats are JSON strings ("NaN"): the string path writes them. */
+function jsonNumber(read: (b: Uint8Array, s: number) => number, n: number): RawWriter {
+  return (w, b, s, e) => {
+    if (e - s !== n) return false;
+    const v = read(b, s);
+    if (!Number.isFinite(v)) return false;
+    w.double(v);
+    return true;
+  };
+}
+
+/**
+ * The JSON text writer of a collection element of type `t` (json-codec.ts rendering, then jsonText),
+ * or null for element types that always take the string path (nested collections, decimals, ...).
+ */
+export function jsonElementWriter(t: CqlType): RawWriter | null {
+  if (t.kind === 'reversed') return jsonElementWriter(t.base);
+  if (t.kind !== 'native') return null;
+  switch (t.name) {
+    case 'text': case 'ascii': return (w, b, s, e) => w.jsonUtf8(b, s, e);
+    case 'int': return fixedInt(4);
+    case 'smallint': return fixedInt(2);
+    case 'tinyint': return fixedInt(1);
+    case 'bigint': return quoted(bigint);
+    case 'varint': return quoted(varint);
+    case 'double': return jsonNumber(f64, 8);
+    case 'float': return jsonNumber((b, s) => float32Shortest(f32(b, s)), 4);
+    case 'boolean': return jsonBool;
+    case 'uuid': case 'timeuuid': return quoted(uuid);
+    case 'blob': return quoted(blob(true));
+    case 'timestamp': return quoted(timestamp(true));
+    case 'date': return quoted(date());
+    case 'time': return quoted(time);
+    case 'inet': return quoted(inet4);
+    default: return null;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The byte-level CSV encoder: the same records and the same CsvStats as `csvRowEncoder` (csv.ts), for
+ * a batch of rows at a time, written as UTF-8 straight from the cell buffers.
+ *
+ * Contract: `encode(rows)` is exactly `TextEncoder.encode(rows.map(csvRowEncoder(schema, opts)).join(''))`,
+ * and `stats` evolves exactly as the string encoder's. Each field is written by a fast writer when its
+ * value is well-formed and common (csv-fast-values.ts), otherwise through the very functions csv.ts
+ * uses (json-codec decoders, `fieldRenderer`, `jsonText`), so rare and malformed values render, or
+ * throw, the same way. When a batch throws, its output is lost and the stats may already count some of
+ * its fields.
+ *
+ * A non-ASCII delimiter, or a null marker that is not well-formed UTF-16, is handled by running the
+ * string encoder itself and encoding its text (no byte-level scan for multi-byte delimiters).
+ */
+import { AgentError } from '../errors.js';
+import { isComplexValue, type CqlRow } from '../merge/rows.js';
+import { selectStarColumns, type TableSchema } from '../schema/model.js';
+import { splitComposite } from '../sstable/composite.js';
+import { ViewCell, type Cell } from '../sstable/model.js';
+import { formatCqlType, jsonCellsDecoder, jsonRangeDecoder } from '../sstable/types/index.js';
+import { isMultiCell } from '../sstable/types/model.js';
+import { byteClasses, ByteWriter } from './byte-writer.js';
+import { createCsvStats, csvRowEncoder, type CsvStats } from './csv.js';
+import { complexWriter, type ComplexWriter } from './csv-fast-json.js';
+import { fieldWriter, type RawWriter } from './csv-fast-values.js';
+import { dmsColumns, fieldRenderer, type DmsColumn } from './dms-columns.js';
+import { resolveExportOptions, type ExportOptions, type PartialExportOptions } from './options.js';
+
+export interface CsvBatchEncoder {
+  /** The records of `rows` (each ending with the row delimiter), UTF-8, in a fresh array. */
+  encode(rows: readonly CqlRow[]): Uint8Array;
+  readonly columns: readonly DmsColumn[];
+  readonly stats: CsvStats;
+}
+
+const enum Source { PartitionKey, Clustering, Value }
+
+interface Field {
+  readonly index: number;
+  readonly source: Source;
+  /** partition-key component, clustering position, or column ordinal in TableSchema.columns */
+  readonly at: number;
+  readonly raw: RawWriter | null;
+  readonly scan: boolean;
+  /** string path of a simple value */
+  readonly slow: (b: Uint8Array, s: number, e: number) => string;
+  /** the live cells of a multi-cell column; null when the column is not multi-cell */
+  readonly complex: ComplexWriter | null;
+  readonly textual: boolean;
+  readonly emptyForm: boolean;
+}
+
+const utf8Encoder = new TextEncoder();
+
+function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
+}
+
+/**
+ * The batch CSV encoder of one table, compiled once. Throws AgentError E_BAD_ARGUMENT on bad options;
+ * `encode` throws E_BAD_FORMAT on malformed cell bytes and E_SCHEMA on cells that do not fit the schema.
+ */
+export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | PartialExportOptions = {}): CsvBatchEncoder {
+  const o = isResolved(opts) ? opts : resolveExportOptions(opts);
+  const { delimiter, nullMarker, rowDelimiter, quoteAll } = o.csv;
+  if (delimiter.charCodeAt(0) >= 0x80 || !isWellFormed(nullMarker)) return viaStrings(schema, o);
+
+  const columns = dmsColumns(schema, o.types);
+  const stats = createCsvStats(columns.length);
+  const w = new ByteWriter(byteClasses(delimiter.charCodeAt(0)));
+  const marker = utf8Encoder.encode(nullMarker);
+  const rowEnd = utf8Encoder.encode(rowDelimiter);
+  const delim = delimiter.charCodeAt(0);
+  const ordinals = new Map(schema.columns.map((c, i) => [c, i] as const));
+  const fields: Field[] = selectStarColumns(schema).map((def, index): Field => {
+    const c = columns[index] as DmsColumn;
+    const type = c.cqlType;
+    const decode = jsonRangeDecoder(type);
+    const render = fieldRenderer(c.render, o.types, c.name);
+    const fast = fieldWriter(c, o.types, delimiter);
+    const source = def.kind === 'partition_key' ? Source.PartitionKey : def.kind === 'clustering' ? Source.Clustering : Source.Value;
+    return {
+      index,
+      source,
+      at: source === Source.Value ? (ordinals.get(def) ?? -1) : def.position,
+      raw: fast?.raw ?? null,
+      scan: fast === null || fast.scan,
+      slow: (b, s, e) => render(decode(b, s, e)),
+      complex: source === Source.Value && isMultiCell(type) ? complexWriter(type, jsonCellsDecoder(type), render) : null,
+      textual: c.render === 'string' || c.render === 'json',
+      emptyForm: type.kind === 'native' && (type.name === 'text' || type.name === 'ascii' || type.name === 'blob'),
+    };
+  });
+  const pkComposite = schema.partitionKey.length > 1;
+  const pkBounds = new Int32Array(2 * Math.max(1, schema.partitionKey.length));
+
+  /** Stats and quoting of the non-null field written since `start` (csv.ts csvJsonRowEncoder). */
+  const finish = (f: Field, start: number): void => {
+    const len = w.pos - start;
+    const isMarker = len === marker.length && w.equals(start, marker);
+    if (len === 0 && !f.emptyForm) stats.zeroLengthValues++;
+    if (isMarker && f.textual) stats.markerCollisions++;
+    if (len > (stats.maxBytes[f.index] ?? 0)) stats.maxBytes[f.index] = len;
+    w.quote(start, quoteAll || len === 0 || isMarker, f.scan);
+  };
+
+  const simple = (f: Field, b: Uint8Array, s: number, e: number): void => {
+    const start = w.pos;
+    if (f.raw === null || !f.raw(w, b, s, e)) w.string(f.slow(b, s, e));
+    finish(f, start);
+  };
+
+  const nullField = (): void => {
+    w.bytes(marker, 0, marker.length);
+  };
+
+  /** Component bounds of a composite partition key into pkBounds; the count of components. */
+  const splitKey = (k: Uint8Array): number => {
+    let p = 0;
+    let n = 0;
+    while (p < k.length) {
+      if (p + 2 > k.length) break;
+      const len = ((k[p] as number) << 8) | (k[p + 1] as number);
+      p += 2;
+      if (p + len + 1 > k.length) {
+        p = -1;
+        break;
+      }
+      if (2 * n < pkBounds.length) {
+        pkBounds[2 * n] = p;
+        pkBounds[2 * n + 1] = p + len;
+      }
+      n++;
+      p += len + 1;
+    }
+    if (p !== k.length) splitComposite(k);
+    return n;
+  };
+
+  const writeRow = (row: CqlRow): void => {
+    const key = row.partitionKey;
+    const parts = pkComposite ? splitKey(key) : 1;
+    if (!pkComposite) {
+      pkBounds[0] = 0;
+      pkBounds[1] = key.length;
+    }
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (i > 0) {
+        w.ensure(1);
+        w.byte(delim);
+      }
+      if (f.source === Source.PartitionKey) {
+        if (f.at < parts) simple(f, key, pkBounds[2 * f.at] as number, pkBounds[2 * f.at + 1] as number);
+        else nullField();
+      } else if (f.source === Source.Clustering) {
+        const v = row.clustering[f.at];
+        if (v === null || v === undefined) nullField();
+        else simple(f, v, 0, v.length);
+      } else {
+        const v = row.values[f.at];
+        if (v === null || v === undefined) nullField();
+        else if (v instanceof ViewCell) simple(f, v.buf, v.valueOffset, v.valueOffset + v.valueLength);
+        else if (isComplexValue(v)) {
+          if (f.complex === null) throw new AgentError('E_SCHEMA', `column of type ${formatCqlType((columns[i] as DmsColumn).cqlType)} holds collection cells`);
+          const start = w.pos;
+          f.complex(w, v.cells);
+          finish(f, start);
+        } else {
+          const value = (v as Cell).value;
+          simple(f, value, 0, value.length);
+        }
+      }
+    }
+    w.bytes(rowEnd, 0, rowEnd.length);
+    stats.rows++;
+  };
+
+  return {
+    columns,
+    stats,
+    encode(rows) {
+      w.pos = 0;
+      w.special = false;
+      for (let r = 0; r < rows.length; r++) writeRow(rows[r] as CqlRow);
+      return w.take();
+    },
+  };
+}
+
+/** The string encoder, its records encoded: for options the byte writer does not cover. */
+function viaStrings(schema: TableSchema, o: ExportOptions): CsvBatchEncoder {
+  const enc = csvRowEncoder(schema, o);
+  return {
+    columns: enc.columns,
+    stats: enc.stats,
+    encode(rows) {
+      let text = '';
+      for (const r of rows) text += enc(r);
+      return utf8Encoder.encode(text);
+    },
+  };
+}
+
+/** Same test as csv.ts: an already resolved (frozen, complete) options object. */
+function isResolved(o: ExportOptions | PartialExportOptions): o is ExportOptions {
+  return Object.isFrozen(o) && o.csv !== undefined && o.types !== undefined && o.keys !== undefined && o.chunk !== undefined && o.dms !== undefined;
+}
