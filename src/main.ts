@@ -6,6 +6,7 @@ import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
 import { runConfigure } from './cli/configure.js';
 import { runDump } from './cli/dump.js';
+import { runServe } from './cli/serve.js';
 import { runExtractCommand } from './cli/extract.js';
 import { runMountCli, runUnmountCli } from './cli/mount.js';
 import { writeSampleDataDir } from './sample/index.js';
@@ -20,6 +21,7 @@ commands:
   sample <dir>     write a small Cassandra 3.x data directory (every CQL type, deletions, TTLs) [--rows n]
   --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
                    [--settings file] [--secrets-dir dir]
+  serve            run the agent: REST API over HTTPS (port 8080) [--settings file]
   mount | -mnt     mount every node's conf and data directories over sshfs (from the settings) [--status]
   unmount          unmount them
   --version        print the version`;
@@ -63,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'dump':
         return await runDump(rest, process.stdout);
+      case 'serve':
+        return await runServe(rest, { version: version() });
       case 'extract':
         return await runExtractCommand(rest, `cassandra-extractor ${version()}`);
       case 'mount':

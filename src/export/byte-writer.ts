@@ -4,14 +4,12 @@
  *
  * Every writer here produces the UTF-8 bytes of exactly the text the string renderers produce
  * (native-decode.ts, temporal.ts, identifiers.ts, numeric.ts, dms-columns.ts `fieldRenderer`). Where a
- * value leaves the common case (malformed or zero-length bytes, invalid UTF-8, years outside
- * 0..9999, i64 beyond 2^53), a writer returns false and the caller renders it through the string path.
+ * value leaves the common case (malformed or zero-length bytes, invalid UTF-8, i64 beyond 2^53), a
+ * writer returns false and the caller renders it through the string path.
  *
  * Contract: callers `ensure` room before the raw writers (`byte`, `digits`, `uuid`, ...); the text and
  * string writers ensure their own room. Bytes are read from `b[s..e)` without creating views.
  */
-import { formatDays } from '../sstable/types/temporal.js';
-
 /** Class of a byte in CSV text: 0 plain ASCII, 1 special (needs quoting), 2 part of a multi-byte sequence. */
 export const PLAIN = 0;
 export const SPECIAL = 1;
@@ -29,7 +27,8 @@ export function byteClasses(delimiter: number): Uint8Array {
 }
 
 const HEX = new Uint8Array(512);
-const DIGITS2 = new Uint8Array(200);
+/** "00".."99" as ASCII pairs */
+export const DIGITS2 = new Uint8Array(200);
 for (let i = 0; i < 256; i++) {
   const h = i.toString(16).padStart(2, '0');
   HEX[2 * i] = h.charCodeAt(0);
@@ -44,8 +43,6 @@ for (let i = 0; i < 100; i++) {
 const JSON_SHORT: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
 const POW10 = Array.from({ length: 9 }, (_, i) => 10 ** i);
-const MS_PER_DAY = 86400000;
-const NS_PER_DAY = 86400000000000;
 
 /**
  * Length of the well-formed UTF-8 sequence starting with the non-ASCII byte at `b[i]` (WHATWG / the
@@ -73,18 +70,17 @@ export function utf8SequenceLength(b: Uint8Array, i: number, e: number): number 
 const startsWithBom = (b: Uint8Array, s: number, e: number): boolean =>
   e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf;
 
-/** The date part last written by a timestamp/date column: consecutive values are mostly on one day. */
-export class DayCache {
-  days = NaN;
-  len = 0;
-  readonly bytes = new Uint8Array(24);
-}
-
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
   /** set by the scanning writers (`utf8Text`, `string`) when they copied a byte `cls` marks special */
   special = false;
+  /**
+   * JSON writing inside an already opened CSV quote: every '"' of the JSON text is written doubled
+   * (by `jsonQuote`, `jsonUtf8` and `doubleQuotesFrom`) and counted in `jsonQuotes`.
+   */
+  inQuotes = false;
+  jsonQuotes = 0;
 
   constructor(readonly cls: Uint8Array, initialBytes = 1 << 16) {
     this.buf = new Uint8Array(initialBytes);
@@ -193,16 +189,50 @@ export class ByteWriter {
     return true;
   }
 
+  /** A '"' of JSON text (doubled inside a CSV quote). */
+  jsonQuote(): void {
+    const o = this.ensure(2);
+    o[this.pos++] = 0x22;
+    if (this.inQuotes) {
+      o[this.pos++] = 0x22;
+      this.jsonQuotes++;
+    }
+  }
+
+  /** Inside a CSV quote: doubles the '"' written since `start` (text from the string path). */
+  doubleQuotesFrom(start: number): void {
+    if (!this.inQuotes) return;
+    let quotes = 0;
+    for (let i = start; i < this.pos; i++) if (this.buf[i] === 0x22) quotes++;
+    if (quotes === 0) return;
+    const o = this.ensure(quotes);
+    let q = this.pos + quotes;
+    for (let i = this.pos - 1; i >= start; i--) {
+      const c = o[i] as number;
+      o[--q] = c;
+      if (c === 0x22) o[--q] = c;
+    }
+    this.pos += quotes;
+    this.jsonQuotes += quotes;
+  }
+
   /** JSON string literal of the UTF-8 text `b[s..e)` (JSON.stringify's escaping); false as utf8Text. */
   jsonUtf8(b: Uint8Array, s: number, e: number): boolean {
     if (startsWithBom(b, s, e)) return false;
-    const o = this.ensure(6 * (e - s) + 2);
+    const o = this.ensure(6 * (e - s) + 4);
+    const dq = this.inQuotes;
+    let quotes = 2;
     let p = this.pos;
     o[p++] = 0x22;
+    if (dq) o[p++] = 0x22;
     for (let i = s; i < e; i++) {
       const c = b[i] as number;
       if (c >= 0x20 && c < 0x80) {
-        if (c === 0x22 || c === 0x5c) o[p++] = 0x5c;
+        if (c === 0x22) {
+          o[p++] = 0x5c;
+          if (dq) o[p++] = 0x22;
+          quotes++;
+        } else if (c === 0x5c) o[p++] = 0x5c;
         o[p++] = c;
       } else if (c < 0x20) {
         o[p++] = 0x5c;
@@ -223,6 +253,10 @@ export class ByteWriter {
       }
     }
     o[p++] = 0x22;
+    if (dq) {
+      o[p++] = 0x22;
+      this.jsonQuotes += quotes;
+    }
     this.pos = p;
     return true;
   }
@@ -329,87 +363,6 @@ export class ByteWriter {
     return false;
   }
 
-  /** Date part "YYYY-MM-DD" of `days` since the epoch through `cache`. Needs 24 bytes of room. */
-  day(days: number, cache: DayCache): void {
-    if (days !== cache.days) fillDay(days, cache);
-    const o = this.buf;
-    const c = cache.bytes;
-    let p = this.pos;
-    for (let i = 0; i < cache.len; i++) o[p++] = c[i] as number;
-    this.pos = p;
-  }
-
-  /**
-   * The timestamp (i64 ms) at `b[s..s+8)`: date, `sep` (space or 'T'), HH:MM:SS.fff, then 'Z' when
-   * `zulu`. False for values beyond ±2^53 ms (the string path handles them). Needs 40 bytes of room.
-   */
-  timestamp(b: Uint8Array, s: number, sep: number, zulu: boolean, cache: DayCache): boolean {
-    const hi = ((b[s] as number) << 24) | ((b[s + 1] as number) << 16) | ((b[s + 2] as number) << 8) | (b[s + 3] as number);
-    if (hi < -0x200000 || hi >= 0x200000) return false;
-    const ms = hi * 4294967296 + ((((b[s + 4] as number) << 24) | ((b[s + 5] as number) << 16) | ((b[s + 6] as number) << 8) | (b[s + 7] as number)) >>> 0);
-    const days = Math.floor(ms / MS_PER_DAY);
-    let rest = ms - days * MS_PER_DAY;
-    this.day(days, cache);
-    const o = this.buf;
-    let p = this.pos;
-    o[p++] = sep;
-    const hh = Math.floor(rest / 3600000);
-    rest -= hh * 3600000;
-    const mm = Math.floor(rest / 60000);
-    rest -= mm * 60000;
-    const ss = Math.floor(rest / 1000);
-    rest -= ss * 1000;
-    o[p++] = DIGITS2[2 * hh] as number;
-    o[p++] = DIGITS2[2 * hh + 1] as number;
-    o[p++] = 0x3a;
-    o[p++] = DIGITS2[2 * mm] as number;
-    o[p++] = DIGITS2[2 * mm + 1] as number;
-    o[p++] = 0x3a;
-    o[p++] = DIGITS2[2 * ss] as number;
-    o[p++] = DIGITS2[2 * ss + 1] as number;
-    o[p++] = 0x2e;
-    const h = Math.floor(rest / 100);
-    const r = 2 * (rest - h * 100);
-    o[p++] = 48 + h;
-    o[p++] = DIGITS2[r] as number;
-    o[p++] = DIGITS2[r + 1] as number;
-    if (zulu) o[p++] = 0x5a;
-    this.pos = p;
-    return true;
-  }
-
-  /** TimeType "HH:MM:SS.nnnnnnnnn" of the i64 ns at `b[s..s+8)`; false when out of range. Needs 18 bytes. */
-  time(b: Uint8Array, s: number): boolean {
-    const hi = ((b[s] as number) << 24) | ((b[s + 1] as number) << 16) | ((b[s + 2] as number) << 8) | (b[s + 3] as number);
-    if (hi < 0 || hi >= 0x200000) return false;
-    const ns = hi * 4294967296 + ((((b[s + 4] as number) << 24) | ((b[s + 5] as number) << 16) | ((b[s + 6] as number) << 8) | (b[s + 7] as number)) >>> 0);
-    if (ns >= NS_PER_DAY) return false;
-    let secs = Math.floor(ns / 1e9);
-    let frac = ns - secs * 1e9;
-    const o = this.buf;
-    let p = this.pos;
-    const hh = Math.floor(secs / 3600);
-    secs -= hh * 3600;
-    const mm = Math.floor(secs / 60);
-    secs -= mm * 60;
-    o[p++] = DIGITS2[2 * hh] as number;
-    o[p++] = DIGITS2[2 * hh + 1] as number;
-    o[p++] = 0x3a;
-    o[p++] = DIGITS2[2 * mm] as number;
-    o[p++] = DIGITS2[2 * mm + 1] as number;
-    o[p++] = 0x3a;
-    o[p++] = DIGITS2[2 * secs] as number;
-    o[p++] = DIGITS2[2 * secs + 1] as number;
-    o[p++] = 0x2e;
-    for (let q = p + 8; q >= p; q--) {
-      const d = frac % 10;
-      o[q] = 48 + d;
-      frac = (frac - d) / 10;
-    }
-    this.pos = p + 9;
-    return true;
-  }
-
   /**
    * Ends the field written since `start`: when `force` or the field holds a special byte (scanned
    * here when `scan`, else as noted by the scanning writers), wraps it in quotes and doubles its
@@ -454,38 +407,4 @@ export class ByteWriter {
     for (let i = 0; i < m.length; i++) if (o[start + i] !== m[i]) return false;
     return true;
   }
-}
-
-/** Fills `cache` with the date text of `days`: civil_from_days for years 0..9999, temporal.ts otherwise. */
-function fillDay(days: number, cache: DayCache): void {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const c = cache.bytes;
-  cache.days = days;
-  if (y < 0 || y > 9999) {
-    const t = formatDays(days);
-    for (let i = 0; i < t.length; i++) c[i] = t.charCodeAt(i);
-    cache.len = t.length;
-    return;
-  }
-  const yh = Math.floor(y / 100);
-  const yl = y - yh * 100;
-  c[0] = DIGITS2[2 * yh] as number;
-  c[1] = DIGITS2[2 * yh + 1] as number;
-  c[2] = DIGITS2[2 * yl] as number;
-  c[3] = DIGITS2[2 * yl + 1] as number;
-  c[4] = 0x2d;
-  c[5] = DIGITS2[2 * m] as number;
-  c[6] = DIGITS2[2 * m + 1] as number;
-  c[7] = 0x2d;
-  c[8] = DIGITS2[2 * d] as number;
-  c[9] = DIGITS2[2 * d + 1] as number;
-  cache.len = 10;
 }

@@ -67,8 +67,9 @@ const QUOTE = 0x22;
 class RecordSource {
   private batch: RecordBatch = [];
   private pos = 0;
-  /** byte batches: offset of the next '"' at or after the scan position; -1 none left, -2 unknown */
-  private nextQuote = -2;
+  /** byte batches: the first '"' at or after `quoteFrom` (-1: none), a cache for the record scan */
+  private nextQuote = -1;
+  private quoteFrom = Infinity;
   private held: string | undefined;
   private ended = false;
 
@@ -94,7 +95,7 @@ class RecordSource {
       }
       this.batch = r.value;
       this.pos = 0;
-      this.nextQuote = -2;
+      this.quoteFrom = Infinity;
     }
     const b = this.batch;
     if (!(b instanceof Uint8Array)) return b[this.pos++];
@@ -113,7 +114,7 @@ class RecordSource {
       }
       this.batch = r.value;
       this.pos = 0;
-      this.nextQuote = -2;
+      this.quoteFrom = Infinity;
     }
     return true;
   }
@@ -139,14 +140,16 @@ class RecordSource {
     for (;;) {
       const lf = b.indexOf(LF, p);
       if (lf < 0) return b.length;
-      if (this.nextQuote === -2 || (this.nextQuote >= 0 && this.nextQuote < p)) this.nextQuote = b.indexOf(QUOTE, p);
+      if (this.quoteFrom > p || (this.nextQuote >= 0 && this.nextQuote < p)) {
+        this.nextQuote = b.indexOf(QUOTE, p);
+        this.quoteFrom = p;
+      }
       const q = this.nextQuote;
       if (q < 0 || q > lf) return lf + 1;
       // a quoted field: go past its closing quote ("" inside reads as a close and a reopen)
       const close = b.indexOf(QUOTE, q + 1);
       if (close < 0) return b.length;
       p = close + 1;
-      this.nextQuote = -2;
     }
   }
 

@@ -4,6 +4,9 @@
  * json-codec.ts), i.e. list -> [v, ...], set -> [path, ...], map -> [[path, v], ...]. Elements without
  * a fast writer, or that it declines, are rendered by their json-codec decoder and `jsonText`.
  * Non-frozen UDTs take the string path whole.
+ *
+ * The writers run with the ByteWriter inside an opened CSV quote (`inQuotes`): every '"' they write
+ * is doubled and counted, so that the usual JSON field needs no second pass (csv-fast.ts).
  */
 import { ViewCell, type Cell } from '../sstable/model.js';
 import { jsonRangeDecoder, type RangeDecoder } from '../sstable/types/index.js';
@@ -24,7 +27,11 @@ const NO_PATH = new Uint8Array(0);
 const element = (t: CqlType): Element => ({ raw: jsonElementWriter(t), decode: jsonRangeDecoder(t) });
 
 function put(w: ByteWriter, el: Element, b: Uint8Array, s: number, e: number): void {
-  if (el.raw === null || !el.raw(w, b, s, e)) w.string(jsonText(el.decode(b, s, e)));
+  if (el.raw === null || !el.raw(w, b, s, e)) {
+    const start = w.pos;
+    w.string(jsonText(el.decode(b, s, e)));
+    w.doubleQuotesFrom(start);
+  }
 }
 
 function putValue(w: ByteWriter, el: Element, c: Cell): void {
@@ -90,6 +97,10 @@ export function complexWriter(t: CqlType, decodeCells: (cells: readonly Cell[]) 
       };
     }
     default:
-      return (w, cells) => w.string(render(decodeCells(cells)));
+      return (w, cells) => {
+        const start = w.pos;
+        w.string(render(decodeCells(cells)));
+        w.doubleQuotesFrom(start);
+      };
   }
 }

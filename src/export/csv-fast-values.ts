@@ -11,7 +11,8 @@
 import { f32, f64, i16, i32, u32 } from '../sstable/types/bytes.js';
 import type { CqlType } from '../sstable/types/model.js';
 import { float32Shortest } from '../sstable/types/numeric.js';
-import { ByteWriter, DayCache } from './byte-writer.js';
+import type { ByteWriter } from './byte-writer.js';
+import { DayCache, writeDay, writeTime, writeTimestamp } from './csv-fast-time.js';
 import type { DmsColumn } from './dms-columns.js';
 import type { TypeOptions } from './options.js';
 
@@ -123,7 +124,7 @@ function timestamp(iso: boolean): RawWriter {
   return (w, b, s, e) => {
     if (e - s !== 8) return false;
     w.ensure(40);
-    return w.timestamp(b, s, sep, iso, cache);
+    return writeTimestamp(w, b, s, sep, iso, cache);
   };
 }
 
@@ -132,7 +133,7 @@ function date(): RawWriter {
   return (w, b, s, e) => {
     if (e - s !== 4) return false;
     w.ensure(24);
-    w.day(u32(b, s) - EPOCH_DAY, cache);
+    writeDay(w, u32(b, s) - EPOCH_DAY, cache);
     return true;
   };
 }
@@ -140,7 +141,7 @@ function date(): RawWriter {
 const time: RawWriter = (w, b, s, e) => {
   if (e - s !== 8) return false;
   w.ensure(18);
-  return w.time(b, s);
+  return writeTime(w, b, s);
 };
 
 const scanned = (raw: RawWriter, alphabet: string, delimiter: string): FieldWriter => ({ raw, scan: alphabet.includes(delimiter) });
@@ -179,15 +180,15 @@ export function fieldWriter(c: DmsColumn, o: TypeOptions, delimiter: string): Fi
 /** Wraps a writer of ASCII text in JSON string quotes. */
 function quoted(raw: RawWriter): RawWriter {
   return (w, b, s, e) => {
-    w.ensure(1);
     const start = w.pos;
-    w.byte(0x22);
+    const quotes = w.jsonQuotes;
+    w.jsonQuote();
     if (!raw(w, b, s, e)) {
       w.pos = start;
+      w.jsonQuotes = quotes;
       return false;
     }
-    w.ensure(1);
-    w.byte(0x22);
+    w.jsonQuote();
     return true;
   };
 }

@@ -118,6 +118,33 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
     finish(f, start);
   };
 
+  /**
+   * A multi-cell column: the JSON is written inside an opened quote with its quotes doubled. JSON
+   * holding a '"' needs the quotes (and cannot be the marker, which holds no '"'); other JSON is
+   * unwrapped and finished like any field.
+   */
+  const complex = (f: Field, write: ComplexWriter, cells: readonly Cell[]): void => {
+    const start = w.pos;
+    w.ensure(1);
+    w.byte(0x22);
+    w.inQuotes = true;
+    w.jsonQuotes = 0;
+    write(w, cells);
+    w.inQuotes = false;
+    w.special = false;
+    const quotes = w.jsonQuotes;
+    if (quotes > 0) {
+      const len = w.pos - start - 1 - quotes;
+      if (len > (stats.maxBytes[f.index] ?? 0)) stats.maxBytes[f.index] = len;
+      w.ensure(1);
+      w.byte(0x22);
+      return;
+    }
+    w.buf.copyWithin(start, start + 1, w.pos);
+    w.pos--;
+    finish(f, start);
+  };
+
   const nullField = (): void => {
     w.bytes(marker, 0, marker.length);
   };
@@ -171,9 +198,7 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
         else if (v instanceof ViewCell) simple(f, v.buf, v.valueOffset, v.valueOffset + v.valueLength);
         else if (isComplexValue(v)) {
           if (f.complex === null) throw new AgentError('E_SCHEMA', `column of type ${formatCqlType((columns[i] as DmsColumn).cqlType)} holds collection cells`);
-          const start = w.pos;
-          f.complex(w, v.cells);
-          finish(f, start);
+          complex(f, f.complex, v.cells);
         } else {
           const value = (v as Cell).value;
           simple(f, value, 0, value.length);
@@ -190,6 +215,7 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
     encode(rows) {
       w.pos = 0;
       w.special = false;
+      w.inQuotes = false;
       for (let r = 0; r < rows.length; r++) writeRow(rows[r] as CqlRow);
       return w.take();
     },

@@ -80,9 +80,10 @@ export class TaskRunner {
       if (rec !== r) await deps.store.save(rec);
     }
     for (const id of toResume) {
-      const rec = runner.mustGet(id);
-      runner.log(id, 'info', `resuming after an agent restart (run ${rec.runs + 1})`);
-      runner.launch(runner.put({ ...rec, state: { kind: 'running', since: runner.iso() } }));
+      const rec = runner.put({ ...runner.mustGet(id), state: { kind: 'running', since: runner.iso() }, runs: runner.mustGet(id).runs + 1 });
+      await deps.store.save(rec);
+      runner.log(id, 'info', `resuming after an agent restart (run ${rec.runs})`);
+      runner.launch(rec);
     }
     return runner;
   }
@@ -120,8 +121,8 @@ export class TaskRunner {
       await this.deps.store.clearCheckpoint(id);
       base = { ...rec, progress: emptyProgress(rec.spec.tables) };
     }
-    const started = await this.commit(base, next);
-    this.log(id, 'info', `started (run ${started.runs + 1})`);
+    const started = await this.commit({ ...base, runs: base.runs + 1 }, next);
+    this.log(id, 'info', `started (run ${started.runs})`);
     this.launch(started);
     return started;
   }
@@ -131,8 +132,8 @@ export class TaskRunner {
     const rec = this.mustGet(id);
     const next = this.next(rec, { kind: 'resume' });
     this.checkConflicts(rec);
-    const resumed = await this.commit(rec, next);
-    this.log(id, 'info', `resumed (run ${resumed.runs + 1})`);
+    const resumed = await this.commit({ ...rec, runs: rec.runs + 1 }, next);
+    this.log(id, 'info', `resumed (run ${resumed.runs})`);
     this.launch(resumed);
     return resumed;
   }
@@ -199,13 +200,12 @@ export class TaskRunner {
     await this.deps.store.flush();
   }
 
+  /** Starts a run of `rec`, whose record (state running, runs counted) is already saved. */
   private launch(rec: TaskRecord): void {
     const id = rec.id;
     const controller = new AbortController();
     const startMs = this.now();
     const tracker = new ProgressTracker(rec.progress, startMs);
-    const runNo = rec.runs + 1;
-    this.put({ ...rec, runs: runNo });
     const saveEvery = this.deps.progressSaveIntervalMs ?? 1000;
     let lastSave = startMs;
     const onProgress: Parameters<ExtractFn>[1]['onProgress'] = (ev) => {

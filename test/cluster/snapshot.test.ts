@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +30,10 @@ describe.runIf(sshdAvailable({ fuse: false }))('snapshots through a fake nodetoo
     await writeFile(join(t, 'nb-1-big-Data.db'), 'data');
     await writeFile(join(t, 'nb-1-big-TOC.txt'), 'Data.db\n');
     await mkdir(join(sshd.dataDir, 'ks1', 'empty-00000000000000000000000000000000'));
+    // like Cassandra's data, the files belong to the account nodetool runs as
+    await execa('chown', ['-R', sshd.passwordUser.name, join(sshd.dataDir, 'ks1')]);
     const target: SshTarget = {
-      host: sshd.host, port: sshd.port, user: 'root',
+      host: sshd.host, port: sshd.port, user: sshd.passwordUser.name,
       auth: { kind: 'key', privateKeyPath: sshd.userKey, privateKey: await readFile(sshd.userKey), encrypted: false },
       strictHostKeyChecking: 'no', knownHostsPath: '/dev/null',
     };

@@ -24,7 +24,7 @@ describe.runIf(sshdAvailable({ fuse: false }))('ssh2 against a real sshd', () =>
   let knownHosts: string;
 
   const keyTarget = async (over: Partial<SshTarget> = {}): Promise<SshTarget> => ({
-    host: sshd.host, port: sshd.port, user: 'root',
+    host: sshd.host, port: sshd.port, user: sshd.passwordUser.name,
     auth: { kind: 'key', privateKeyPath: sshd.userKey, privateKey: await readFile(sshd.userKey), encrypted: false },
     strictHostKeyChecking: 'no', knownHostsPath: knownHosts, ...over,
   });
@@ -60,7 +60,7 @@ describe.runIf(sshdAvailable({ fuse: false }))('ssh2 against a real sshd', () =>
     }, {});
     expect((await runRemoteChecked(t, ['id', '-un'])).stdout.trim()).toBe(sshd.passwordUser.name);
     const enc = await sshTargetOf({
-      host: sshd.host, sshPort: sshd.port, user: 'root',
+      host: sshd.host, sshPort: sshd.port, user: sshd.passwordUser.name,
       auth: { kind: 'key', privateKeyPath: sshd.encryptedKey, passphraseRef: { env: 'CX_PP' } }, strictHostKeyChecking: 'no', knownHostsPath: knownHosts,
     }, { CX_PP: sshd.passphrase });
     expect((await runRemoteChecked(enc, ['echo', 'ok'])).stdout).toBe('ok\n');
@@ -71,7 +71,7 @@ describe.runIf(sshdAvailable({ fuse: false }))('ssh2 against a real sshd', () =>
     await expect(checkSsh(wrongPw)).rejects.toMatchObject({ code: 'E_SSH_AUTH', location: { host: '127.0.0.1' } });
     const stranger = await keyTarget({ auth: { kind: 'key', privateKeyPath: sshd.strangerKey, privateKey: await readFile(sshd.strangerKey), encrypted: false } });
     await expect(checkSsh(stranger)).rejects.toMatchObject({ code: 'E_SSH_AUTH' });
-    const encNode = { host: sshd.host, sshPort: sshd.port, user: 'root', strictHostKeyChecking: 'no' as const, knownHostsPath: knownHosts };
+    const encNode = { host: sshd.host, sshPort: sshd.port, user: sshd.passwordUser.name, strictHostKeyChecking: 'no' as const, knownHostsPath: knownHosts };
     await expect(sshTargetOf({ ...encNode, auth: { kind: 'key', privateKeyPath: sshd.encryptedKey, passphraseRef: { env: 'PP' } } }, { PP: 'wrong' }))
       .rejects.toMatchObject({ code: 'E_SSH_AUTH', location: { host: '127.0.0.1' }, message: expect.stringContaining('wrong or missing passphrase') });
     const noPp = await keyTarget({ auth: { kind: 'key', privateKeyPath: sshd.encryptedKey, privateKey: await readFile(sshd.encryptedKey), encrypted: false } });

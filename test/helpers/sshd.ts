@@ -213,6 +213,10 @@ export async function startTestSshd(): Promise<TestSshd> {
   const password = `pw-${Math.random().toString(36).slice(2)}-Secret`;
   await execa('useradd', ['-M', '-d', dir, '-s', '/bin/sh', userName], { reject: false });
   await execa('chpasswd', [], { input: `${userName}:${password}\n` });
+  // Remote commands run as this user (root's own login shell may run slow profile scripts), so it owns
+  // what the fake nodetool writes: its log and the data directory where snapshots appear.
+  await writeFile(nodetoolLog, '', { mode: 0o644 });
+  await execa('chown', ['-R', userName, dataDir, nodetoolLog]);
   const config = [
     'ListenAddress 127.0.0.1',
     `Port ${port}`,
