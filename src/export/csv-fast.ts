@@ -20,15 +20,18 @@ import { ViewCell, type Cell } from '../sstable/model.js';
 import { formatCqlType, jsonCellsDecoder, jsonRangeDecoder } from '../sstable/types/index.js';
 import { isMultiCell } from '../sstable/types/model.js';
 import { byteClasses, ByteWriter } from './byte-writer.js';
-import { createCsvStats, csvRowEncoder, type CsvStats } from './csv.js';
+import { createCsvStats, csvRowEncoder, utf8Length, type CsvStats } from './csv.js';
 import { complexWriter, type ComplexWriter } from './csv-fast-json.js';
 import { fieldWriter, type RawWriter } from './csv-fast-values.js';
 import { dmsColumns, fieldRenderer, type DmsColumn } from './dms-columns.js';
 import { resolveExportOptions, type ExportOptions, type PartialExportOptions } from './options.js';
 
 export interface CsvBatchEncoder {
-  /** The records of `rows` (each ending with the row delimiter), UTF-8, in a fresh array. */
-  encode(rows: readonly CqlRow[]): Uint8Array;
+  /**
+   * The records of `rows` (each ending with the row delimiter), UTF-8, in a fresh array. With `ends`
+   * (length >= rows.length), ends[i] receives the byte offset just after record i.
+   */
+  encode(rows: readonly CqlRow[], ends?: Uint32Array): Uint8Array;
   readonly columns: readonly DmsColumn[];
   readonly stats: CsvStats;
 }
@@ -212,11 +215,14 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
   return {
     columns,
     stats,
-    encode(rows) {
+    encode(rows, ends) {
       w.pos = 0;
       w.special = false;
       w.inQuotes = false;
-      for (let r = 0; r < rows.length; r++) writeRow(rows[r] as CqlRow);
+      for (let r = 0; r < rows.length; r++) {
+        writeRow(rows[r] as CqlRow);
+        if (ends !== undefined) ends[r] = w.pos;
+      }
       return w.take();
     },
   };
@@ -228,9 +234,15 @@ function viaStrings(schema: TableSchema, o: ExportOptions): CsvBatchEncoder {
   return {
     columns: enc.columns,
     stats: enc.stats,
-    encode(rows) {
+    encode(rows, ends) {
       let text = '';
-      for (const r of rows) text += enc(r);
+      let bytes = 0;
+      rows.forEach((r, i) => {
+        const rec = enc(r);
+        text += rec;
+        bytes += utf8Length(rec);
+        if (ends !== undefined) ends[i] = bytes;
+      });
       return utf8Encoder.encode(text);
     },
   };

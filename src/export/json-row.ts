@@ -30,10 +30,10 @@ function liveDecoder(type: CqlType): (v: LiveValue | null | undefined) => JsonVa
 
 /**
  * Builds a renderer for one table: column extractors are prepared once, then applied per row.
- * Keys of the returned objects follow `SELECT *` order.
+ * Keys of the returned objects follow `SELECT *` order; `only` restricts them to the named columns.
  */
-export function jsonRowRenderer(schema: TableSchema): (row: CqlRow) => JsonRow {
-  const cols = selectStarColumns(schema);
+export function jsonRowRenderer(schema: TableSchema, only?: ReadonlySet<string>): (row: CqlRow) => JsonRow {
+  const cols = selectStarColumns(schema).filter((c) => only === undefined || only.has(c.name));
   const ordinals = new Map<ColumnDef, number>();
   schema.columns.forEach((c, i) => ordinals.set(c, i));
   const composite = schema.partitionKey.length > 1;

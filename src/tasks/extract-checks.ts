@@ -21,8 +21,19 @@ import { utf8Length } from '../export/csv.js';
 /** DMS column types DynamoDB stores as N (dynamo-limits.ts). */
 const NUMBER_TYPES: ReadonlySet<DmsColumnType> = new Set(['INT1', 'INT2', 'INT4', 'INT8', 'UINT1', 'UINT2', 'UINT4', 'UINT8', 'NUMERIC', 'REAL4', 'REAL8']);
 
-/** `(row, recordLength)` -> the problems dynamoRowChecker(schema, o)(row) would return. */
-export function rowProblemChecker(schema: TableSchema, o: ExportOptions): (row: JsonRow, recordLength: number) => readonly DynamoProblem[] {
+export interface RowProblemChecker {
+  /**
+   * `(row, recordLength)` -> the problems dynamoRowChecker(schema, o)(row) would return. `recordLength`
+   * is the CSV record's length in UTF-16 units or, larger still, in UTF-8 bytes. `row` may hold only the
+   * `narrow` columns when `needsFullRow(recordLength)` is false.
+   */
+  (row: JsonRow, recordLength: number): readonly DynamoProblem[];
+  /** the key and number columns: all the check reads unless the item may be too large */
+  readonly narrow: ReadonlySet<string>;
+  needsFullRow(recordLength: number): boolean;
+}
+
+export function rowProblemChecker(schema: TableSchema, o: ExportOptions): RowProblemChecker {
   const full = dynamoRowChecker(schema, o);
   const cols = dmsColumns(schema, o.types);
   const keyNames = new Set([...schema.partitionKey, ...schema.clustering].map((c) => c.name));
@@ -32,8 +43,9 @@ export function rowProblemChecker(schema: TableSchema, o: ExportOptions): (row: 
   for (const c of cols) fixed += utf8Length(c.name);
   fixed += utf8Length(plan.partitionKey.name) + (plan.sortKey === null ? 0 : utf8Length(plan.sortKey.name));
   const budget = DYNAMO_ITEM_LIMIT - fixed;
-  return (row, recordLength) => {
-    if (6 * recordLength > budget) return full(row);
+  const needsFullRow = (recordLength: number): boolean => 6 * recordLength > budget;
+  const check = (row: JsonRow, recordLength: number): readonly DynamoProblem[] => {
+    if (needsFullRow(recordLength)) return full(row);
     const sub: JsonRow = {};
     for (const name of narrow) {
       const v = row[name];
@@ -41,4 +53,5 @@ export function rowProblemChecker(schema: TableSchema, o: ExportOptions): (row: 
     }
     return full(sub);
   };
+  return Object.assign(check, { narrow: new Set(narrow), needsFullRow });
 }

@@ -10,11 +10,12 @@
 import type { TableLocation } from '../catalog/locate.js';
 import { AgentError } from '../errors.js';
 import { csvParts, loadFileName, type PartSummary } from '../export/chunker.js';
-import { createCsvStats, csvJsonRowEncoder, type CsvStats } from '../export/csv.js';
-import { dmsColumns } from '../export/dms-columns.js';
+import type { CsvStats } from '../export/csv.js';
 import { tablePath } from '../export/dms-json.js';
 import type { DynamoProblemCode } from '../export/dynamo-limits.js';
 import { jsonRowRenderer } from '../export/json-row.js';
+import { csvBatchEncoder } from '../export/csv-fast.js';
+import type { CqlRow } from '../merge/rows.js';
 import type { ExportOptions } from '../export/options.js';
 import type { TableSchema } from '../schema/model.js';
 import type { Sink } from '../sink/sink.js';
@@ -59,10 +60,13 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   const rowsDone = job.resumeFrom?.rowsDone ?? 0;
   const folder = tablePath(schema);
 
-  const render = jsonRowRenderer(schema);
-  const stats = createCsvStats(dmsColumns(schema, o.types).length);
-  const encode = csvJsonRowEncoder(dmsColumns(schema, o.types), o, stats);
+  const encoder = csvBatchEncoder(schema, o);
+  const stats = encoder.stats;
   const check = rowProblemChecker(schema, o);
+  const renderFull = jsonRowRenderer(schema);
+  // only the key and number columns are rendered for the limit check, unless the item may be too large
+  const renderNarrow = jsonRowRenderer(schema, check.narrow);
+  let ends = new Uint32Array(4096);
   const problems = new ProblemLog(schema, rowsDone);
   const rows = job.rowSource(job.loc, schema, {
     nowInSec: job.nowInSec,
@@ -73,20 +77,27 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   // Every row is rendered, checked and encoded, also the rows a resume skips: the CSV stats
   // (ColumnLength) and problem counts then cover the whole table, exactly as in one uninterrupted run.
   let index = 0;
-  async function* records(): AsyncGenerator<string[]> {
+  async function* records(): AsyncGenerator<Uint8Array> {
     for await (const batch of rows) {
       throwIfAborted(signal, `extraction of ${job.name}`);
-      const out: string[] = [];
-      for (const row of batch) {
-        const json = render(row);
-        const record = encode(json);
-        const found = check(json, record.length);
+      if (batch.length === 0) continue;
+      if (ends.length < batch.length) ends = new Uint32Array(batch.length);
+      const bytes = encoder.encode(batch, ends);
+      let keepFrom = 0;
+      let start = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i] as CqlRow;
+        const end = ends[i] as number;
+        const length = end - start;
+        const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
+        const found = check(json, length);
         if (found.length > 0) problems.record(index, json, found);
-        if (index >= rowsDone) out.push(record);
+        if (index < rowsDone) keepFrom = end;
         index++;
+        start = end;
       }
       job.progress.rows(job.name, batch.length);
-      if (out.length > 0) yield out;
+      if (keepFrom < bytes.length) yield keepFrom === 0 ? bytes : bytes.subarray(keepFrom);
     }
   }
 
