@@ -49,7 +49,17 @@ export function loadFileName(index: number, counter: ChunkOptions['counter'] = '
  * ending with LF (the row delimiter "\n" or "\r\n") and quoted by RFC 4180, so that a record ends at
  * the first LF outside quotes. A byte batch must not be modified once handed over: parts keep views of it.
  */
-export type RecordBatch = readonly string[] | Uint8Array;
+export type RecordBatch = readonly string[] | Uint8Array | IndexedRecords;
+
+/**
+ * Byte records whose ends the producer already knows (csv-fast.ts `encode(rows, ends)`): `ends[i]` is
+ * the offset in `bytes` just after record i, for i < count. The chunker then never scans the bytes.
+ */
+export interface IndexedRecords {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+  readonly count: number;
+}
 
 /** Whole records of a byte batch taken at once: `bytes` is a view of the batch. */
 interface RecordRun {
@@ -65,7 +75,10 @@ const QUOTE = 0x22;
  * part refused), byte records as runs of whole records.
  */
 class RecordSource {
-  private batch: RecordBatch = [];
+  private batch: readonly string[] | Uint8Array = [];
+  /** record ends of the current byte batch when the producer gave them, and the next one to use */
+  private ends: Uint32Array | null = null;
+  private endIdx = 0;
   private pos = 0;
   /** byte batches: the first '"' at or after `quoteFrom` (-1: none), a cache for the record scan */
   private nextQuote = -1;
@@ -93,9 +106,7 @@ class RecordSource {
         this.ended = true;
         return undefined;
       }
-      this.batch = r.value;
-      this.pos = 0;
-      this.quoteFrom = Infinity;
+      this.take(r.value);
     }
     const b = this.batch;
     if (!(b instanceof Uint8Array)) return b[this.pos++];
@@ -112,11 +123,23 @@ class RecordSource {
         this.ended = true;
         return false;
       }
-      this.batch = r.value;
-      this.pos = 0;
-      this.quoteFrom = Infinity;
+      this.take(r.value);
     }
     return true;
+  }
+
+  private take(batch: RecordBatch): void {
+    if (batch instanceof Uint8Array || Array.isArray(batch)) {
+      this.batch = batch as readonly string[] | Uint8Array;
+      this.ends = null;
+    } else {
+      const indexed = batch as IndexedRecords;
+      this.batch = indexed.bytes;
+      this.ends = indexed.ends;
+      this.endIdx = 0;
+    }
+    this.pos = 0;
+    this.quoteFrom = Infinity;
   }
 
   private run(b: Uint8Array, room: number, pieceRoom: number, first: boolean): RecordRun {
@@ -137,6 +160,11 @@ class RecordSource {
 
   /** Offset just after the record starting at `p`: its first LF outside quotes (or the batch end). */
   private recordEnd(b: Uint8Array, p: number): number {
+    const ends = this.ends;
+    if (ends !== null) {
+      while (this.endIdx < ends.length && (ends[this.endIdx] as number) <= p) this.endIdx++;
+      return this.endIdx < ends.length ? (ends[this.endIdx] as number) : b.length;
+    }
     for (;;) {
       const lf = b.indexOf(LF, p);
       if (lf < 0) return b.length;

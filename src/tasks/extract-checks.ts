@@ -3,7 +3,7 @@
  *
  * dynamo-limits.ts finds three kinds of problems: key problems (KEY_*: they look only at the
  * partition-key and clustering columns), number problems (NUMBER_*: only at columns declared as a
- * DynamoDB N type), and ITEM_TOO_LARGE (the whole item). The whole item is at most
+ * DynamoDB N type, and of those only NUMERIC and REALn values can break a rule), and ITEM_TOO_LARGE (the whole item). The whole item is at most
  *   Σ column-name bytes + Σ key-attribute-name bytes + 6 × (UTF-16 length of the CSV record)
  * (every field text is a substring of the record, at most 3 UTF-8 bytes per UTF-16 unit, counted
  * once as an attribute and once more inside a composite key attribute). When that bound is within
@@ -18,8 +18,11 @@ import type { DmsColumnType, ExportOptions } from '../export/options.js';
 import type { TableSchema } from '../schema/model.js';
 import { utf8Length } from '../export/csv.js';
 
-/** DMS column types DynamoDB stores as N (dynamo-limits.ts). */
-const NUMBER_TYPES: ReadonlySet<DmsColumnType> = new Set(['INT1', 'INT2', 'INT4', 'INT8', 'UINT1', 'UINT2', 'UINT4', 'UINT8', 'NUMERIC', 'REAL4', 'REAL8']);
+/**
+ * The N-typed DMS columns that can break a number rule (dynamo-limits.ts). Integer types (INTn, UINTn)
+ * cannot: at most 20 digits, always finite, far inside DynamoDB's range.
+ */
+const NUMBER_TYPES: ReadonlySet<DmsColumnType> = new Set(['NUMERIC', 'REAL4', 'REAL8']);
 
 export interface RowProblemChecker {
   /**

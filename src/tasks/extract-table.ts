@@ -9,7 +9,7 @@
  */
 import type { TableLocation } from '../catalog/locate.js';
 import { AgentError } from '../errors.js';
-import { csvParts, loadFileName, type PartSummary } from '../export/chunker.js';
+import { csvParts, loadFileName, type IndexedRecords, type PartSummary } from '../export/chunker.js';
 import type { CsvStats } from '../export/csv.js';
 import { tablePath } from '../export/dms-json.js';
 import type { DynamoProblemCode } from '../export/dynamo-limits.js';
@@ -77,13 +77,14 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   // Every row is rendered, checked and encoded, also the rows a resume skips: the CSV stats
   // (ColumnLength) and problem counts then cover the whole table, exactly as in one uninterrupted run.
   let index = 0;
-  async function* records(): AsyncGenerator<Uint8Array> {
+  async function* records(): AsyncGenerator<IndexedRecords> {
     for await (const batch of rows) {
       throwIfAborted(signal, `extraction of ${job.name}`);
       if (batch.length === 0) continue;
       if (ends.length < batch.length) ends = new Uint32Array(batch.length);
       const bytes = encoder.encode(batch, ends);
       let keepFrom = 0;
+      let kept = 0;
       let start = 0;
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i] as CqlRow;
@@ -92,12 +93,19 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
         const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
         const found = check(json, length);
         if (found.length > 0) problems.record(index, json, found);
-        if (index < rowsDone) keepFrom = end;
+        if (index < rowsDone) {
+          keepFrom = end;
+          kept = i + 1;
+        }
         index++;
         start = end;
       }
       job.progress.rows(job.name, batch.length);
-      if (keepFrom < bytes.length) yield keepFrom === 0 ? bytes : bytes.subarray(keepFrom);
+      if (keepFrom < bytes.length) {
+        const own = ends.slice(kept, batch.length);
+        if (keepFrom > 0) for (let i = 0; i < own.length; i++) own[i] = (own[i] as number) - keepFrom;
+        yield { bytes: keepFrom === 0 ? bytes : bytes.subarray(keepFrom), ends: own, count: own.length };
+      }
     }
   }
 
