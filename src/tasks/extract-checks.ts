@@ -17,6 +17,9 @@ import type { JsonRow } from '../export/json-row.js';
 import type { DmsColumnType, ExportOptions } from '../export/options.js';
 import type { TableSchema } from '../schema/model.js';
 import { utf8Length } from '../export/csv.js';
+import { isComplexValue, type CqlRow } from '../merge/rows.js';
+import { splitComposite } from '../sstable/composite.js';
+import { baseType } from '../sstable/types/model.js';
 
 /**
  * The N-typed DMS columns that can break a number rule (dynamo-limits.ts). Integer types (INTn, UINTn)
@@ -57,4 +60,73 @@ export function rowProblemChecker(schema: TableSchema, o: ExportOptions): RowPro
     return full(sub);
   };
   return Object.assign(check, { narrow: new Set(narrow), needsFullRow });
+}
+
+/** Key column types whose CSV text is short, never empty for a non-empty value, and an S or N attribute. */
+const SAFE_KEY_TYPES: ReadonlySet<string> = new Set(['uuid', 'timeuuid', 'int', 'bigint', 'smallint', 'tinyint', 'timestamp', 'date', 'time']);
+/** Every character those texts can hold: a separator outside it cannot occur inside them. */
+const SAFE_KEY_ALPHABET = /^[^0-9a-fA-F\-+.:eETZ ]+$/;
+const DYNAMO_MAX_NUMBER = 9.9999999999999999999999999999999999999e125;
+const DYNAMO_MIN_NUMBER = 1e-130;
+
+/**
+ * A byte-level pre-check: true when the row certainly has no DynamoDB problem, so that it need not be
+ * rendered and checked (what costs most). False means "check it" (rowProblemChecker), not "it is bad".
+ * It is true only when every key column is of a SAFE_KEY_TYPE with a non-empty value, every REALn value is
+ * a finite number in DynamoDB's range, every NUMERIC value is short enough for 38 digits and its scale
+ * keeps the exponent in range, and the record is small enough that the item cannot reach 400 KB.
+ */
+export function rowCertainlyFine(schema: TableSchema, o: ExportOptions, check: RowProblemChecker): (row: CqlRow, recordLength: number) => boolean {
+  const keyCols = [...schema.partitionKey, ...schema.clustering];
+  const keysSafe = SAFE_KEY_ALPHABET.test(o.keys.separator) && keyCols.every((c) => {
+    const t = baseType(c.type);
+    return t.kind === 'native' && SAFE_KEY_TYPES.has(t.name);
+  });
+  if (!keysSafe) return () => false;
+  const composite = schema.partitionKey.length > 1;
+  const decls = dmsColumns(schema, o.types);
+  const byName = new Map(decls.map((d) => [d.name, d]));
+  const reals: { ordinal: number; width: 4 | 8 }[] = [];
+  const numerics: { ordinal: number; decimal: boolean }[] = [];
+  schema.columns.forEach((c, ordinal) => {
+    const d = byName.get(c.name);
+    if (d === undefined) return;
+    if (d.dmsType === 'REAL4' || d.dmsType === 'REAL8') reals.push({ ordinal, width: d.dmsType === 'REAL4' ? 4 : 8 });
+    else if (d.dmsType === 'NUMERIC') {
+      const t = baseType(c.type);
+      numerics.push({ ordinal, decimal: t.kind === 'native' && t.name === 'decimal' });
+    }
+  });
+  return (row, recordLength) => {
+    if (check.needsFullRow(recordLength)) return false;
+    if (composite) {
+      for (const part of splitComposite(row.partitionKey)) if (part.length === 0) return false;
+    } else if (row.partitionKey.length === 0) return false;
+    for (const v of row.clustering) if (v === null || v.length === 0) return false;
+    for (const r of reals) {
+      const v = row.values[r.ordinal];
+      if (v === null || v === undefined) continue;
+      if (isComplexValue(v)) return false;
+      const b = v.value;
+      if (b.length !== r.width) return false;
+      const x = Math.abs(new DataView(b.buffer, b.byteOffset, r.width)[r.width === 4 ? 'getFloat32' : 'getFloat64'](0));
+      if (!(x === 0 || (x >= DYNAMO_MIN_NUMBER && x <= DYNAMO_MAX_NUMBER))) return false;
+    }
+    for (const n of numerics) {
+      const v = row.values[n.ordinal];
+      if (v === null || v === undefined) continue;
+      if (isComplexValue(v)) return false;
+      const b = v.value;
+      // at most 15 unscaled bytes: < 2^120 < 10^37, so at most 37 significant digits
+      if (!n.decimal) {
+        if (b.length === 0 || b.length > 15) return false;
+        continue;
+      }
+      if (b.length < 5 || b.length > 19) return false;
+      const scale = new DataView(b.buffer, b.byteOffset, 4).getInt32(0);
+      // value = unscaled × 10^-scale with <= 37 digits: its exponent stays within [-130, 125]
+      if (scale < -88 || scale > 93) return false;
+    }
+    return true;
+  };
 }

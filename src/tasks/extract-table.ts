@@ -21,7 +21,7 @@ import type { TableSchema } from '../schema/model.js';
 import type { Sink } from '../sink/sink.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { ProblemFile, TableCheckpoint } from './checkpoint.js';
-import { rowProblemChecker } from './extract-checks.js';
+import { rowCertainlyFine, rowProblemChecker } from './extract-checks.js';
 import { ProblemLog, problemFileKey } from './extract-problems.js';
 import type { ProgressTracker } from './extract-progress.js';
 import type { RowSourceFactory } from './extract-source.js';
@@ -66,6 +66,7 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   const renderFull = jsonRowRenderer(schema);
   // only the key and number columns are rendered for the limit check, unless the item may be too large
   const renderNarrow = jsonRowRenderer(schema, check.narrow);
+  const certainlyFine = rowCertainlyFine(schema, o, check);
   let ends = new Uint32Array(4096);
   const problems = new ProblemLog(schema, rowsDone);
   const rows = job.rowSource(job.loc, schema, {
@@ -90,9 +91,11 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
         const row = batch[i] as CqlRow;
         const end = ends[i] as number;
         const length = end - start;
-        const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
-        const found = check(json, length);
-        if (found.length > 0) problems.record(index, json, found);
+        if (!certainlyFine(row, length)) {
+          const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
+          const found = check(json, length);
+          if (found.length > 0) problems.record(index, json, found);
+        }
         if (index < rowsDone) {
           keepFrom = end;
           kept = i + 1;

@@ -53,3 +53,55 @@ describe('rowProblemChecker gives exactly the full check', () => {
     }
   });
 });
+
+describe('rowCertainlyFine (byte-level pre-check)', () => {
+  it('is true only for rows the full check finds nothing in, and true for most ordinary rows', async () => {
+    const { writeSSTable } = await import('../../src/sstable/writer/index.js');
+    const { openSSTable, tableRows } = await import('../../src/sstable/table.js');
+    const { listSSTables } = await import('../../src/sstable/io/descriptor.js');
+    const { jsonRowRenderer } = await import('../../src/export/json-row.js');
+    const { csvRowEncoder } = await import('../../src/export/csv.js');
+    const { murmur3Token } = await import('../../src/merge/murmur3.js');
+    const { rowCertainlyFine } = await import('../../src/tasks/extract-checks.js');
+    const t = parseCqlSchema('CREATE TABLE k.n (id uuid, ts timestamp, d double, f float, v varint, m decimal, PRIMARY KEY (id, ts))').tables[0];
+    if (t === undefined) throw new Error('schema');
+    const o2 = resolveExportOptions({ types: { varintAs: 'NUMERIC', decimalAs: 'NUMERIC' } });
+    const values: Record<string, unknown>[] = [
+      { d: 1.5, f: 2.25, v: '12', m: '3.14' },
+      { d: 1e-300, f: 1, v: '1', m: '1' },
+      { d: 'NaN', f: 'Infinity', v: '9'.repeat(45), m: '1E+200' },
+      { d: 0, f: -0, v: '-1', m: '0.000' },
+      { d: 1e200, f: 3, v: '0', m: '12345678901234567890123456789012345678901234' },
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'checks-n-'));
+    const uuids = values.map((_, i) => `0000000${i}-0000-4000-8000-000000000000`);
+    const key = (u: string): bigint => murmur3Token(Buffer.from(u.replace(/-/g, ''), 'hex'));
+    const order = uuids.map((u, i) => ({ u, i })).sort((a, b) => (key(a.u) < key(b.u) ? -1 : 1));
+    await writeSSTable(dir, t, order.map(({ u, i }) => ({
+      key: [u],
+      rows: [{ clustering: ['2020-01-01T00:00:00.000Z'], liveness: { timestamp: 1n }, cells: Object.fromEntries(Object.entries(values[i] ?? {}).map(([k, v]) => [k, { value: v as never }])) }],
+    })), { generation: 1, compression: 'none', nowInSec: 1_600_000_000 });
+    const full = dynamoRowChecker(t, o2);
+    const fine = rowCertainlyFine(t, o2, rowProblemChecker(t, o2));
+    const render = jsonRowRenderer(t);
+    const enc = csvRowEncoder(t, o2);
+    let yes = 0;
+    let no = 0;
+    const [d] = await listSSTables(dir);
+    if (d === undefined) throw new Error('no sstable');
+    const opened = await openSSTable(d);
+    for await (const batch of tableRows([opened], t, { nowInSec: 1_600_000_000 })) {
+      for (const r of batch) {
+        const problems = full(render(r));
+        if (fine(r, Buffer.byteLength(enc(r)))) {
+          yes++;
+          expect(problems).toEqual([]);
+        } else no++;
+      }
+    }
+    await opened.data.close();
+    expect(yes).toBeGreaterThanOrEqual(2);
+    expect(no).toBeGreaterThanOrEqual(3);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
