@@ -4,14 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
-import { runConfigure } from './cli/configure.js';
-import { runDump } from './cli/dump.js';
-import { runServe } from './cli/serve.js';
-import { runExtractCommand } from './cli/extract.js';
-import { runMountCli, runUnmountCli } from './cli/mount.js';
-import { writeSampleDataDir } from './sample/index.js';
-import { lookupServiceOwner } from './config/owner.js';
 import { DEFAULT_PATHS } from './config/schema.js';
+
+// Subcommands are loaded when chosen: `dump` should not pay for the AWS SDK, Fastify or ssh2.
 
 const USAGE = `usage: cassandra-extractor <command> [options]
 commands:
@@ -39,6 +34,7 @@ async function sample(argv: string[]): Promise<number> {
   if (dir === undefined || positionals.length > 1) throw new AgentError('E_BAD_ARGUMENT', 'usage: cassandra-extractor sample <dir> [--rows n]');
   const rows = values.rows === undefined ? undefined : Number(values.rows);
   if (rows !== undefined && (!Number.isInteger(rows) || rows < 1)) throw new AgentError('E_BAD_ARGUMENT', `--rows expects a positive integer, got "${values.rows}"`);
+  const { writeSampleDataDir } = await import('./sample/index.js');
   const written = await writeSampleDataDir(dir, rows === undefined ? {} : { rows });
   process.stderr.write(`wrote keyspace ${written.keyspace} (${written.tables.join(', ')}) and its system_schema tables under ${dir}\n`);
   return EXIT.ok;
@@ -46,6 +42,8 @@ async function sample(argv: string[]): Promise<number> {
 
 async function configure(argv: string[]): Promise<number> {
   const { values } = parse(argv, { settings: { type: 'string' }, 'secrets-dir': { type: 'string' } });
+  const { lookupServiceOwner } = await import('./config/owner.js');
+  const { runConfigure } = await import('./cli/configure.js');
   const owner = process.getuid?.() === 0 ? await lookupServiceOwner() : undefined;
   // Mounting from the settings arrives with the cluster reader (src/mount); configure only writes them.
   return runConfigure(
@@ -64,16 +62,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'dump':
-        return await runDump(rest, process.stdout);
+        return await (await import('./cli/dump.js')).runDump(rest, process.stdout);
       case 'serve':
-        return await runServe(rest, { version: version() });
+        return await (await import('./cli/serve.js')).runServe(rest, { version: version() });
       case 'extract':
-        return await runExtractCommand(rest, `cassandra-extractor ${version()}`);
+        return await (await import('./cli/extract.js')).runExtractCommand(rest, `cassandra-extractor ${version()}`);
       case 'mount':
       case '-mnt':
-        return await runMountCli(rest, process.stdout, { env: process.env });
+        return await (await import('./cli/mount.js')).runMountCli(rest, process.stdout, { env: process.env });
       case 'unmount':
-        return await runUnmountCli(rest, process.stdout, { env: process.env });
+        return await (await import('./cli/mount.js')).runUnmountCli(rest, process.stdout, { env: process.env });
       case 'sample':
         return await sample(rest);
       case '--configure':
