@@ -38,8 +38,8 @@ function pick(parsed: ParsedSchema, keyspace: string | null, table: string | nul
   return undefined;
 }
 
-/** Rows of a system table, rendered as JSON (the dump conventions), read with its built-in schema. */
-async function readSystemTable(dataDir: string, keyspace: string, table: string, nowInSec: number): Promise<JsonRow[] | null> {
+/** Rows of a system table, rendered as JSON (the dump conventions), read with its built-in schema; null when absent. */
+export async function readSystemTable(dataDir: string, keyspace: string, table: string, nowInSec: number): Promise<JsonRow[] | null> {
   const dir = await findTableDir(dataDir, keyspace, table);
   if (dir === null) return null;
   const loc = await locateTable([dir]);

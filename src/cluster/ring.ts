@@ -12,12 +12,9 @@
  * (calculateNaturalEndpoints with DatacenterEndpoints) fills each data center in one pass, taking a new
  * rack whenever it can and a rack repeat only while rf − rackCount repeats remain.
  */
-import { findTableDir, locateTable } from '../catalog/locate.js';
+import { readSystemTable } from '../catalog/schema.js';
 import { AgentError } from '../errors.js';
-import { jsonRowRenderer, type JsonRow } from '../export/json-row.js';
-import { findBuiltinTable } from '../schema/builtin.js';
-import { isV3 } from '../sstable/io/descriptor.js';
-import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
+import type { JsonRow } from '../export/json-row.js';
 import type { JsonValue } from '../sstable/types/model.js';
 import { tokenSpace, unwrapRingRange, type TokenRange } from './ranges.js';
 
@@ -269,21 +266,5 @@ function pairs(v: JsonValue | undefined): [string, string][] {
   return out;
 }
 
-/** Rows of a system table of a data directory, read with its built-in schema; null when the table is absent. */
-async function readSystemRows(dataDir: string, keyspace: string, table: string, nowInSec: number): Promise<JsonRow[] | null> {
-  const dir = await findTableDir(dataDir, keyspace, table);
-  if (dir === null) return null;
-  const loc = await locateTable([dir]);
-  const schema = findBuiltinTable(keyspace, table, loc.sstables.every((s) => isV3(s.version)) ? '3.x' : '2.x');
-  if (schema === undefined) return null;
-  const opened: OpenedSSTable[] = [];
-  try {
-    for (const d of loc.sstables) opened.push(await openSSTable(d));
-    const render = jsonRowRenderer(schema);
-    const out: JsonRow[] = [];
-    for await (const batch of tableRows(opened, schema, { nowInSec })) for (const r of batch) out.push(render(r));
-    return out;
-  } finally {
-    await closeAll(opened);
-  }
-}
+/** Rows of a system table of a data directory (catalog/schema.ts); null when the table is absent. */
+const readSystemRows = readSystemTable;

@@ -2,6 +2,7 @@
  * What the writer needs to know about a table: the SerializationHeader it writes (key type, clustering
  * types, static and regular columns in Cassandra's internal order, §4.5, P16) and per-column encoders.
  */
+import { compareColumnOrder as compareInternalOrder } from '../../schema/column-order.js';
 import { AgentError } from '../../errors.js';
 import type { ColumnDef, TableSchema } from '../../schema/model.js';
 import { utf8Bytes } from '../types/bytes.js';
@@ -34,27 +35,9 @@ export interface WriterLayout {
   readonly byName: ReadonlyMap<string, { column: WriterColumn; index: number; isStatic: boolean }>;
 }
 
-/**
- * ColumnDefinition.compareTo: simple before complex, then the name: the first byte with its top bit
- * inverted (comparisonOrder packs the first 6 bytes into a long with the sign bit flipped), then the
- * remaining bytes unsigned.
- */
+/** ColumnDefinition.compareTo (schema/column-order.ts), for the writer's columns. */
 export function compareColumnOrder(a: WriterColumn, b: WriterColumn): number {
-  if (a.complex !== b.complex) return a.complex ? 1 : -1;
-  const x = a.nameBytes;
-  const y = b.nameBytes;
-  for (let i = 0; i < 6; i++) {
-    let bx = x[i] ?? 0;
-    let by = y[i] ?? 0;
-    if (i === 0) {
-      bx ^= 0x80;
-      by ^= 0x80;
-    }
-    if (bx !== by) return bx - by;
-  }
-  const n = Math.min(x.length, y.length);
-  for (let i = 6; i < n; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return x.length - y.length;
+  return compareInternalOrder(a, b);
 }
 
 /** Order of the cell paths of a complex column (list: TimeUUID, set: element, map: key, UDT: i16 index). */
