@@ -7,10 +7,10 @@
  * go to the PartitionProcessor, which never needs more bytes.
  */
 import { AgentError } from '../../errors.js';
-import { Cursor, NEED_MORE } from '../cursor.js';
+import type { Cursor } from '../cursor.js';
+import { decodeUnits, rangeEnded, type ReadOptions, type UnitDecoder } from '../unit-stream.js';
 import type { DataSource } from '../io/data-source.js';
 import { NO_DELETION_TIME, NO_TTL, type SSTableEvent } from '../model.js';
-import type { ReadOptions } from '../v3/reader.js';
 import type { V2Layout } from './layout.js';
 import { PartitionProcessor } from './partition.js';
 
@@ -83,96 +83,48 @@ function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], nameL
   p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, vOff, vLen, null, offset);
 }
 
+/** One 2.x structure at a time (§6.1, §6.2); see unit-stream.ts for the contract. */
+class V2Units implements UnitDecoder {
+  private state = State.PartitionHeader;
+  private readonly proc: PartitionProcessor;
+
+  constructor(layout: V2Layout) {
+    this.proc = new PartitionProcessor(layout);
+  }
+
+  insidePartition(): boolean {
+    return this.state !== State.PartitionHeader;
+  }
+
+  step(c: Cursor, batch: SSTableEvent[], stopAt: number): boolean {
+    if (this.state === State.PartitionHeader) {
+      if (rangeEnded(c, stopAt)) return false;
+      const position = c.offset;
+      const key = c.bytes(c.u16());
+      const localDeletionTime = c.i32();
+      const markedForDeleteAt = c.i64();
+      batch.push({ kind: 'partition', key, deletion: { markedForDeleteAt, localDeletionTime }, position });
+      this.proc.begin();
+      this.state = State.Atoms;
+      return true;
+    }
+    const offset = c.offset;
+    const nameLength = c.u16();
+    if (nameLength === 0) {
+      this.proc.end(batch);
+      this.state = State.PartitionHeader;
+    } else {
+      readAtom(c, this.proc, batch, nameLength, offset);
+    }
+    return true;
+  }
+}
+
 /**
  * Yields events: partition, [static row], rows and markers, end, for every partition in [start, end).
  * @throws AgentError E_TRUNCATED, E_BAD_FORMAT, E_CORRUPT_CHUNK (from the source), E_SCHEMA (cells of columns
  *   the schema has not) naming the file and stream offset
  */
-export async function* readV2(source: DataSource, layout: V2Layout, opts: ReadOptions = {}): AsyncGenerator<SSTableEvent[]> {
-  const start = opts.start ?? 0;
-  const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
-  if (start >= stopAt) return;
-  const c = new Cursor(source.path);
-  const proc = new PartitionProcessor(layout);
-  let state = State.PartitionHeader;
-  let started = false;
-  const pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let needUpTo = -1;
-  const verify = opts.verifyChecksums ?? true;
-  const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
-  const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    while (!done) {
-      const next = await iterator.next();
-      if (next.done === true) {
-        c.final = true;
-      } else {
-        const chunk = next.value;
-        if (!started) {
-          c.base = chunk.offset;
-          c.feed([chunk.bytes]);
-          c.discardTo(start);
-          started = true;
-        } else {
-          pending.push(chunk.bytes);
-          pendingBytes += chunk.bytes.length;
-          // A structure larger than a chunk: collect until it fits, then stitch once.
-          if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
-          c.feed(pending);
-          pending.length = 0;
-          pendingBytes = 0;
-        }
-      }
-      needUpTo = -1;
-      const batch: SSTableEvent[] = [];
-      for (;;) {
-        const mark = c.pos;
-        const before = batch.length;
-        try {
-          if (state === State.PartitionHeader) {
-            if (c.offset >= stopAt || (c.final && c.remaining === 0)) {
-              done = true;
-              break;
-            }
-            const position = c.offset;
-            const key = c.bytes(c.u16());
-            const localDeletionTime = c.i32();
-            const markedForDeleteAt = c.i64();
-            batch.push({ kind: 'partition', key, deletion: { markedForDeleteAt, localDeletionTime }, position });
-            proc.begin();
-            state = State.Atoms;
-          } else {
-            const offset = c.offset;
-            const nameLength = c.u16();
-            if (nameLength === 0) {
-              proc.end(batch);
-              state = State.PartitionHeader;
-            } else {
-              readAtom(c, proc, batch, nameLength, offset);
-            }
-          }
-        } catch (e) {
-          if (e === NEED_MORE) {
-            c.pos = mark;
-            batch.length = before;
-            needUpTo = NEED_MORE.upTo;
-            break;
-          }
-          if (e instanceof AgentError) throw e.withFile(source.path);
-          throw e;
-        }
-      }
-      if (batch.length > 0) yield batch;
-      if (c.final && !done) {
-        throw new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
-      }
-    }
-    if (state !== State.PartitionHeader) {
-      throw new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
-    }
-  } finally {
-    await iterator.return?.();
-  }
+export function readV2(source: DataSource, layout: V2Layout, opts: ReadOptions = {}): AsyncGenerator<SSTableEvent[]> {
+  return decodeUnits(source, new V2Units(layout), opts);
 }

@@ -1,0 +1,107 @@
+/**
+ * The chunk-feeding driver shared by the 3.x and 2.x Data.db readers: decompressed chunks in, batches of
+ * events out, one await per chunk. A format reader supplies `step`, which decodes ONE structure
+ * (partition header, row, marker, atom...) at the cursor and pushes its events. When the fed bytes end
+ * inside it, the cursor throws NEED_MORE: the driver rewinds the cursor to the structure's start, drops
+ * the events it pushed, feeds more chunks (all those a structure larger than a chunk needs, stitched
+ * once) and calls `step` again. So `step` must only change its own state once nothing more can throw
+ * NEED_MORE, which the readers ensure by reading every byte of a structure before acting on it.
+ */
+import { AgentError } from '../errors.js';
+import { Cursor, NEED_MORE } from './cursor.js';
+import type { DataSource } from './io/data-source.js';
+import type { SSTableEvent } from './model.js';
+
+export interface ReadOptions {
+  /** uncompressed offset of the first partition to read (must be a partition start); default 0 */
+  readonly start?: number;
+  /** stop before the first partition that starts at or after this offset; default: the end */
+  readonly end?: number;
+  readonly signal?: AbortSignal;
+  readonly verifyChecksums?: boolean;
+}
+
+export interface UnitDecoder {
+  /**
+   * Decodes one structure at c.pos, pushing its events. Returns false, consuming nothing, when at a
+   * partition boundary at or after `stopAt` or at the end of the data.
+   */
+  step(c: Cursor, batch: SSTableEvent[], stopAt: number): boolean;
+  /** true between a partition's start and its end */
+  insidePartition(): boolean;
+}
+
+/** At a partition boundary: has the range (or the data) ended? */
+export function rangeEnded(c: Cursor, stopAt: number): boolean {
+  return c.offset >= stopAt || (c.final && c.remaining === 0);
+}
+
+/**
+ * @throws AgentError E_TRUNCATED when the data ends inside a partition, and whatever `step` or the
+ *   source throws, with the Data.db file named
+ */
+export async function* decodeUnits(source: DataSource, decoder: UnitDecoder, opts: ReadOptions = {}): AsyncGenerator<SSTableEvent[]> {
+  const start = opts.start ?? 0;
+  const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
+  if (start >= stopAt) return;
+  const c = new Cursor(source.path);
+  let started = false;
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let needUpTo = -1;
+  const verify = opts.verifyChecksums ?? true;
+  const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
+  const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
+  let done = false;
+  const truncated = (): AgentError => new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
+  try {
+    while (!done) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        c.final = true;
+      } else {
+        const chunk = next.value;
+        if (!started) {
+          c.base = chunk.offset;
+          c.feed([chunk.bytes]);
+          c.discardTo(start);
+          started = true;
+        } else {
+          pending.push(chunk.bytes);
+          pendingBytes += chunk.bytes.length;
+          // A structure larger than a chunk: collect until it fits, then stitch once.
+          if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
+          c.feed(pending);
+          pending.length = 0;
+          pendingBytes = 0;
+        }
+      }
+      needUpTo = -1;
+      const batch: SSTableEvent[] = [];
+      for (;;) {
+        const mark = c.pos;
+        const before = batch.length;
+        try {
+          if (!decoder.step(c, batch, stopAt)) {
+            done = true;
+            break;
+          }
+        } catch (e) {
+          if (e === NEED_MORE) {
+            c.pos = mark;
+            batch.length = before;
+            needUpTo = NEED_MORE.upTo;
+            break;
+          }
+          if (e instanceof AgentError) throw e.withFile(source.path);
+          throw e;
+        }
+      }
+      if (batch.length > 0) yield batch;
+      if (c.final && !done) throw truncated();
+    }
+    if (decoder.insidePartition()) throw truncated();
+  } finally {
+    await iterator.return?.();
+  }
+}
