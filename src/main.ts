@@ -15,7 +15,7 @@ commands:
                    extract a keyspace (or --table ...) to the AWS DMS layout: CSV chunks, DMS JSON, manifest
   sample <dir>     write a small Cassandra 3.x data directory (every CQL type, deletions, TTLs) [--rows n]
   --configure      ask for the nodes, SSL and output folder; write ${DEFAULT_PATHS.settingsFile}
-                   [--settings file] [--secrets-dir dir]
+                   [--settings file] [--secrets-dir dir] [--no-mount]
   serve            run the agent: REST API over HTTPS (port 8080) [--settings file]
   mount | -mnt     mount every node's conf and data directories over sshfs (from the settings) [--status]
   unmount          unmount them
@@ -41,17 +41,23 @@ async function sample(argv: string[]): Promise<number> {
 }
 
 async function configure(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { settings: { type: 'string' }, 'secrets-dir': { type: 'string' } });
+  const { values } = parse(argv, { settings: { type: 'string' }, 'secrets-dir': { type: 'string' }, 'no-mount': { type: 'boolean' } });
   const { lookupServiceOwner } = await import('./config/owner.js');
   const { runConfigure } = await import('./cli/configure.js');
   const owner = process.getuid?.() === 0 ? await lookupServiceOwner() : undefined;
-  // Mounting from the settings arrives with the cluster reader (src/mount); configure only writes them.
   return runConfigure(
     { input: process.stdin, output: process.stdout },
     {
       settingsPath: values.settings ?? DEFAULT_PATHS.settingsFile,
       secretsDir: values['secrets-dir'] ?? DEFAULT_PATHS.secretsDir,
-      mount: false,
+      // as the AWS agent does, mount every node once the settings are written (--no-mount: do not)
+      mount: values['no-mount'] !== true,
+      mountFn: async (settings) => {
+        const { managerFor } = await import('./cli/mount.js');
+        const report = await managerFor(settings, process.env).mountAll();
+        const failed = report.failures[0];
+        if (failed !== undefined) throw failed.error;
+      },
       ...(owner === undefined ? {} : { owner }),
     },
   );

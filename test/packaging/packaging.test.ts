@@ -9,7 +9,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -89,6 +89,38 @@ describe.runIf(required(['dpkg-deb', 'rpmbuild', 'rpm', 'tar', 'npm'], 'package 
     expect((await execa('dpkg-deb', ['-I', deb, 'prerm'])).stdout).toContain('systemctl stop cassandra-extractor.service');
     expect((await execa('dpkg-deb', ['-I', deb, 'postrm'])).stdout).toContain('userdel');
   });
+
+  // Installing for real needs root, dpkg's own nodejs package (the .deb depends on it) and no existing
+  // install to clobber. CI runs as root on a machine whose Node.js is that package.
+  const canInstall = (): boolean => {
+    if (process.getuid?.() !== 0 || !onPath('dpkg')) return false;
+    const nodePkg = execaSync('dpkg-query', ['-W', '-f=${Status}', 'nodejs'], { reject: false });
+    const ours = execaSync('dpkg-query', ['-W', '-f=${Status}', 'cassandra-extractor'], { reject: false });
+    return nodePkg.stdout.includes('install ok installed') && !ours.stdout.includes('install ok installed');
+  };
+
+  it('installing the .deb puts the command on PATH, creates the user and directories; purge removes them', async (ctx) => {
+    if (!canInstall()) {
+      if (inCI) throw new Error('CI runs as root with the nodejs package installed: the .deb must install here');
+      console.log('skipping the .deb install: needs root, the nodejs Debian package, and no cassandra-extractor installed');
+      ctx.skip();
+      return;
+    }
+    try {
+      await execa('dpkg', ['-i', deb], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+      const { stdout } = await execa('cassandra-extractor', ['--version']);
+      expect(stdout.trim()).toBe(version);
+      expect(existsSync('/usr/bin/cassandra-extractor')).toBe(true);
+      for (const d of ['/etc/cassandra-extractor', '/var/lib/cassandra-extractor', '/var/log/cassandra-extractor', '/mnt/cassandra-extractor']) expect(existsSync(d), d).toBe(true);
+      expect((await execa('id', ['-u', 'cassandra-extractor'])).exitCode).toBe(0);
+      expect(readFileSync('/etc/fuse.conf', 'utf8')).toMatch(/^user_allow_other\s*$/m);
+    } finally {
+      await execa('dpkg', ['--purge', 'cassandra-extractor'], { reject: false });
+    }
+    expect(existsSync('/usr/bin/cassandra-extractor')).toBe(false);
+    expect((await execa('id', ['-u', 'cassandra-extractor'], { reject: false })).exitCode).not.toBe(0);
+    expect(existsSync('/var/lib/cassandra-extractor')).toBe(false);
+  }, 120_000);
 
   it('.deb tree runs: the command prints the version and every dependency loads', async () => {
     const tree = join(outDir, 'deb-tree');
