@@ -85,6 +85,45 @@ export class ViewCell implements Cell {
   }
 }
 
+/** The complex (collection/UDT) deletions of a row, by column ordinal. A Map satisfies it. */
+export interface ComplexDeletions {
+  get(column: number): DeletionTime | undefined;
+  keys(): Iterable<number>;
+  [Symbol.iterator](): Iterator<[number, DeletionTime]>;
+}
+
+/**
+ * ComplexDeletions in two small arrays: a row holds one or two of them, and a Map per row costs the
+ * decoder several percent (allocation and GC) for nothing.
+ */
+export class ColumnDeletions implements ComplexDeletions {
+  private readonly columns: number[] = [];
+  private readonly deletions: DeletionTime[] = [];
+
+  set(column: number, d: DeletionTime): void {
+    const i = this.columns.indexOf(column);
+    if (i >= 0) this.deletions[i] = d;
+    else {
+      this.columns.push(column);
+      this.deletions.push(d);
+    }
+  }
+
+  get(column: number): DeletionTime | undefined {
+    const cols = this.columns;
+    for (let i = 0; i < cols.length; i++) if (cols[i] === column) return this.deletions[i];
+    return undefined;
+  }
+
+  keys(): Iterable<number> {
+    return this.columns;
+  }
+
+  *[Symbol.iterator](): Iterator<[number, DeletionTime]> {
+    for (let i = 0; i < this.columns.length; i++) yield [this.columns[i] as number, this.deletions[i] as DeletionTime];
+  }
+}
+
 /**
  * Sorts a row's cells by column ordinal, keeping the order of cells within a column (their path
  * order). An insertion sort: rows hold a handful of cells, nearly in order, and this runs per row.
@@ -116,7 +155,7 @@ export interface Row {
   /** cells sorted by column ordinal, then by path (as on disk) */
   readonly cells: readonly Cell[];
   /** complex (collection/UDT) deletions by column ordinal; absent when none */
-  readonly complexDeletions?: ReadonlyMap<number, DeletionTime>;
+  readonly complexDeletions?: ComplexDeletions;
 }
 
 /**

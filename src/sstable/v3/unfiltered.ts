@@ -7,7 +7,7 @@ import { AgentError } from '../../errors.js';
 import { addWrap64, type Cursor } from '../cursor.js';
 import {
   BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
-  ViewCell, sortCellsByColumn, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
+  ColumnDeletions, ViewCell, sortCellsByColumn, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
 } from '../model.js';
 import type { ColumnLayout, V3Layout } from './layout.js';
 
@@ -169,7 +169,7 @@ function readCell(c: Cursor, l: V3Layout, col: ColumnLayout, complex: boolean, r
   return new ViewCell(col.ordinal, timestamp, ttl, ldt, c.buf, valueOffset, valueLength, pathOffset, pathLength);
 }
 
-type Deletions = Map<number, DeletionTime> | undefined;
+type Deletions = ColumnDeletions | undefined;
 
 /**
  * One column's data: a simple cell, or a complex column's deletion and cells.
@@ -188,7 +188,7 @@ function readColumn(
   if (hasComplexDeletion) {
     const d = readDeltaDeletion(c, l);
     if (d.markedForDeleteAt !== I64_MIN && col.ordinal >= 0 && (col.droppedAt === null || d.markedForDeleteAt > col.droppedAt)) {
-      (out ??= new Map()).set(col.ordinal, d);
+      (out ??= new ColumnDeletions()).set(col.ordinal, d);
     }
   }
   const count = c.uvint();

@@ -6,7 +6,7 @@ import { locateTable } from '../../../src/catalog/locate.js';
 import { resolveSchema } from '../../../src/catalog/schema.js';
 import { dumpJsonRows } from '../../../src/cli/dump.js';
 import type { TableSchema } from '../../../src/schema/model.js';
-import { BoundKind, NO_DELETION_TIME, type Cell, type DeletionTime, type SSTableEvent } from '../../../src/sstable/model.js';
+import { BoundKind, NO_DELETION_TIME, type Cell, type ComplexDeletions, type DeletionTime, type SSTableEvent } from '../../../src/sstable/model.js';
 import { closeAll, openSSTable, sstableEvents, type OpenedSSTable } from '../../../src/sstable/table.js';
 import { isMultiCell } from '../../../src/sstable/types/model.js';
 import type { WriteBound, WriteCell, WriteColumn, WriteElement, WritePartition, WriteRow, WriteUnfiltered } from '../../../src/sstable/writer/index.js';
@@ -43,7 +43,7 @@ function cellInput(c: Cell): WriteCell {
   return { value: c.value, timestamp: c.timestamp };
 }
 
-function cellsInput(schema: TableSchema, cells: readonly Cell[], complexDeletions: ReadonlyMap<number, DeletionTime> | undefined): Record<string, WriteColumn> {
+function cellsInput(schema: TableSchema, cells: readonly Cell[], complexDeletions: ComplexDeletions | undefined): Record<string, WriteColumn> {
   const out: Record<string, WriteColumn> = {};
   const complex = new Map<number, WriteElement[]>();
   for (const c of cells) {
