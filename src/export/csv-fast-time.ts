@@ -4,7 +4,7 @@
  * ensure room first (sizes below). Values beyond ±2^53 ms / out-of-range times return false, and the
  * caller takes the string path.
  */
-import { formatDays } from '../sstable/types/temporal.js';
+import { civil, formatDays } from '../sstable/types/temporal.js';
 import { DIGITS2, type ByteWriter } from './byte-writer.js';
 
 const MS_PER_DAY = 86400000;
@@ -41,21 +41,9 @@ export function writeTimestamp(w: ByteWriter, b: Uint8Array, s: number, sep: num
   const o = w.buf;
   let p = w.pos;
   o[p++] = sep;
-  const hh = Math.floor(rest / 3600000);
-  rest -= hh * 3600000;
-  const mm = Math.floor(rest / 60000);
-  rest -= mm * 60000;
-  const ss = Math.floor(rest / 1000);
-  rest -= ss * 1000;
-  o[p++] = DIGITS2[2 * hh] as number;
-  o[p++] = DIGITS2[2 * hh + 1] as number;
-  o[p++] = 0x3a;
-  o[p++] = DIGITS2[2 * mm] as number;
-  o[p++] = DIGITS2[2 * mm + 1] as number;
-  o[p++] = 0x3a;
-  o[p++] = DIGITS2[2 * ss] as number;
-  o[p++] = DIGITS2[2 * ss + 1] as number;
-  o[p++] = 0x2e;
+  const secs = Math.floor(rest / 1000);
+  rest -= secs * 1000;
+  p = writeHms(o, p, secs);
   const h = Math.floor(rest / 100);
   const r = 2 * (rest - h * 100);
   o[p++] = 48 + h;
@@ -72,23 +60,10 @@ export function writeTime(w: ByteWriter, b: Uint8Array, s: number): boolean {
   if (hi < 0 || hi >= 0x200000) return false;
   const ns = hi * 4294967296 + ((((b[s + 4] as number) << 24) | ((b[s + 5] as number) << 16) | ((b[s + 6] as number) << 8) | (b[s + 7] as number)) >>> 0);
   if (ns >= NS_PER_DAY) return false;
-  let secs = Math.floor(ns / 1e9);
+  const secs = Math.floor(ns / 1e9);
   let frac = ns - secs * 1e9;
   const o = w.buf;
-  let p = w.pos;
-  const hh = Math.floor(secs / 3600);
-  secs -= hh * 3600;
-  const mm = Math.floor(secs / 60);
-  secs -= mm * 60;
-  o[p++] = DIGITS2[2 * hh] as number;
-  o[p++] = DIGITS2[2 * hh + 1] as number;
-  o[p++] = 0x3a;
-  o[p++] = DIGITS2[2 * mm] as number;
-  o[p++] = DIGITS2[2 * mm + 1] as number;
-  o[p++] = 0x3a;
-  o[p++] = DIGITS2[2 * secs] as number;
-  o[p++] = DIGITS2[2 * secs + 1] as number;
-  o[p++] = 0x2e;
+  const p = writeHms(o, w.pos, secs);
   for (let q = p + 8; q >= p; q--) {
     const d = frac % 10;
     o[q] = 48 + d;
@@ -98,17 +73,27 @@ export function writeTime(w: ByteWriter, b: Uint8Array, s: number): boolean {
   return true;
 }
 
+/** Writes "HH:MM:SS." for `secs` (0 <= secs < 86400) at o[p..]; returns the position after the dot. */
+function writeHms(o: Uint8Array, p: number, secs: number): number {
+  const hh = Math.floor(secs / 3600);
+  const mm = Math.floor((secs - hh * 3600) / 60);
+  const ss = secs - hh * 3600 - mm * 60;
+  o[p] = DIGITS2[2 * hh] as number;
+  o[p + 1] = DIGITS2[2 * hh + 1] as number;
+  o[p + 2] = 0x3a;
+  o[p + 3] = DIGITS2[2 * mm] as number;
+  o[p + 4] = DIGITS2[2 * mm + 1] as number;
+  o[p + 5] = 0x3a;
+  o[p + 6] = DIGITS2[2 * ss] as number;
+  o[p + 7] = DIGITS2[2 * ss + 1] as number;
+  o[p + 8] = 0x2e;
+  return p + 9;
+}
+
 /** Fills `cache` with the date text of `days`: civil_from_days for years 0..9999, temporal.ts otherwise. */
 function fillDay(days: number, cache: DayCache): void {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  // once per day change (DayCache), not per value
+  const [y, m, d] = civil(days);
   const c = cache.bytes;
   cache.days = days;
   if (y < 0 || y > 9999) {

@@ -13,7 +13,7 @@ const MS_PER_DAY = 86400000;
 const NS_PER_DAY = 86400000000000;
 
 /** Days since 1970-01-01 -> [year, month 1-12, day 1-31] (H. Hinnant's civil_from_days). */
-function civil(days: number): [number, number, number] {
+export function civil(days: number): [number, number, number] {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;

@@ -9,7 +9,8 @@ import { decodeUnits, rangeEnded, type ReadOptions, type UnitDecoder } from '../
 import type { DataSource } from '../io/data-source.js';
 import type { SSTableEvent } from '../model.js';
 import type { V3Layout } from './layout.js';
-import { readMarker, readRow, UNFILTERED_FLAGS } from './unfiltered.js';
+import { END_OF_PARTITION, EXTENSION_FLAG, IS_MARKER, IS_STATIC } from './flags.js';
+import { readMarker, readRow } from './unfiltered.js';
 
 export type { ReadOptions } from '../unit-stream.js';
 
@@ -41,8 +42,8 @@ class V3Units implements UnitDecoder {
       this.state = this.hasStatics ? State.StaticRow : State.Unfiltered;
     } else if (this.state === State.StaticRow) {
       const flags = c.u8();
-      const ext = (flags & UNFILTERED_FLAGS.EXTENSION_FLAG) !== 0 ? c.u8() : 0;
-      if ((ext & UNFILTERED_FLAGS.IS_STATIC) === 0) {
+      const ext = (flags & EXTENSION_FLAG) !== 0 ? c.u8() : 0;
+      if ((ext & IS_STATIC) === 0) {
         throw new AgentError('E_BAD_FORMAT', `expected the static row (the header lists static columns), found flags 0x${flags.toString(16)}`, { file: c.file, offset: c.offset });
       }
       const row = readRow(c, layout, flags, true);
@@ -51,14 +52,14 @@ class V3Units implements UnitDecoder {
       this.state = State.Unfiltered;
     } else {
       const flags = c.u8();
-      if ((flags & 0x01) !== 0) {
+      if ((flags & END_OF_PARTITION) !== 0) {
         batch.push({ kind: 'end' });
         this.state = State.PartitionHeader;
-      } else if ((flags & UNFILTERED_FLAGS.IS_MARKER) !== 0) {
+      } else if ((flags & IS_MARKER) !== 0) {
         batch.push(readMarker(c, layout));
       } else {
-        const ext = (flags & UNFILTERED_FLAGS.EXTENSION_FLAG) !== 0 ? c.u8() : 0;
-        if ((ext & UNFILTERED_FLAGS.IS_STATIC) !== 0) throw new AgentError('E_BAD_FORMAT', 'a static row after the first row of a partition', { file: c.file, offset: c.offset });
+        const ext = (flags & EXTENSION_FLAG) !== 0 ? c.u8() : 0;
+        if ((ext & IS_STATIC) !== 0) throw new AgentError('E_BAD_FORMAT', 'a static row after the first row of a partition', { file: c.file, offset: c.offset });
         const row = readRow(c, layout, flags, false);
         // Static compact tables: dynamic rows carry no CQL data; readRow rejects live cells in them.
         if (!layout.staticCompact) batch.push(row);

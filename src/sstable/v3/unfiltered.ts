@@ -9,26 +9,14 @@ import {
   BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
   ColumnDeletions, ViewCell, sortCellsByColumn, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
 } from '../model.js';
+import {
+  CELL_HAS_EMPTY_VALUE, CELL_IS_DELETED, CELL_IS_EXPIRING, CELL_USE_ROW_TIMESTAMP, CELL_USE_ROW_TTL,
+  HAS_ALL_COLUMNS, HAS_COMPLEX_DELETION, HAS_DELETION, HAS_TIMESTAMP, HAS_TTL,
+} from './flags.js';
 import type { ColumnLayout, V3Layout } from './layout.js';
 
 const EMPTY_BYTES = new Uint8Array(0);
 
-// Unfiltered flags (UnfilteredSerializer)
-const IS_MARKER = 0x02;
-const HAS_TIMESTAMP = 0x04;
-const HAS_TTL = 0x08;
-const HAS_DELETION = 0x10;
-const HAS_ALL_COLUMNS = 0x20;
-const HAS_COMPLEX_DELETION = 0x40;
-const EXTENSION_FLAG = 0x80;
-const IS_STATIC = 0x01;
-
-// Cell flags (Cell.Serializer)
-const CELL_IS_DELETED = 0x01;
-const CELL_IS_EXPIRING = 0x02;
-const CELL_HAS_EMPTY_VALUE = 0x04;
-const CELL_USE_ROW_TIMESTAMP = 0x08;
-const CELL_USE_ROW_TTL = 0x10;
 
 /** Reads `count` clustering values in blocks of 32 (§5.5). */
 export function readClusteringValues(c: Cursor, fixed: readonly number[], count: number): (Uint8Array | null)[] {
@@ -248,4 +236,3 @@ export function readRow(c: Cursor, l: V3Layout, flags: number, isStatic: boolean
   return { kind: 'row', isStatic, clustering, liveness, deletion, cells, complexDeletions };
 }
 
-export const UNFILTERED_FLAGS = { IS_MARKER, EXTENSION_FLAG, IS_STATIC } as const;

@@ -4,7 +4,11 @@
  * and DeletionTime.Serializer. Inputs are already encoded (EncodedRow, EncodedMarker).
  */
 import { AgentError } from '../../errors.js';
-import { BoundKind, type DeletionTime, type Liveness } from '../model.js';
+import { BoundKind, I64_MIN, NO_DELETION_TIME, type DeletionTime, type Liveness } from '../model.js';
+import {
+  CELL_HAS_EMPTY_VALUE, CELL_IS_DELETED, CELL_IS_EXPIRING, CELL_USE_ROW_TIMESTAMP, CELL_USE_ROW_TTL,
+  EXTENSION_FLAG, HAS_ALL_COLUMNS, HAS_COMPLEX_DELETION, HAS_DELETION, HAS_TIMESTAMP, HAS_TTL, IS_MARKER, IS_STATIC,
+} from '../v3/flags.js';
 import { ByteSink, uvintSize } from './byte-sink.js';
 import type { EncodingStats } from './model.js';
 import type { WriterColumn, WriterLayout } from './layout.js';
@@ -47,22 +51,6 @@ export interface EncodedMarker {
 
 export type EncodedUnfiltered = EncodedRow | EncodedMarker;
 
-const HAS_TIMESTAMP = 0x04;
-const HAS_TTL = 0x08;
-const HAS_DELETION = 0x10;
-const HAS_ALL_COLUMNS = 0x20;
-const HAS_COMPLEX_DELETION = 0x40;
-const EXTENSION_FLAG = 0x80;
-const IS_STATIC = 0x01;
-
-const CELL_IS_DELETED = 0x01;
-const CELL_IS_EXPIRING = 0x02;
-const CELL_HAS_EMPTY_VALUE = 0x04;
-const CELL_USE_ROW_TIMESTAMP = 0x08;
-const CELL_USE_ROW_TTL = 0x10;
-
-const I64_MIN = -(1n << 63n);
-const NO_DELETION_TIME = 0x7fffffff;
 
 /** SerializationHeader.writeTimestamp/writeLocalDeletionTime/writeTTL: unsigned vints of wrapped deltas (P1). */
 export class DeltaWriter {
@@ -219,7 +207,7 @@ const isBoundary = (k: BoundKind): boolean => k === BoundKind.EXCL_END_INCL_STAR
 
 /** UnfilteredSerializer.serialize(RangeTombstoneMarker): 0x02, bound, sizes, deletion time(s). */
 export function writeMarker(out: ByteSink, body: ByteSink, d: DeltaWriter, layout: WriterLayout, m: EncodedMarker, prevSize: number): void {
-  out.u8(0x02);
+  out.u8(IS_MARKER);
   writeBound(out, m.boundKind, m.values, layout.clusteringFixed);
   body.reset();
   if (isBoundary(m.boundKind)) {
