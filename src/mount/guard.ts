@@ -48,7 +48,7 @@ export interface GuardOptions {
 export async function readThroughMount<T>(mounts: MountRepairer, path: string, op: () => Promise<T>, opts: GuardOptions = {}): Promise<T> {
   const target = mounts.targetOf(path);
   if (target === null) return op();
-  return withRetry(opts.policy ?? NO_RETRY, async (attempt) => {
+  return withRetry(async (attempt) => {
     if (attempt > 1) {
       try {
         await mounts.remount(target);
@@ -64,5 +64,5 @@ export async function readThroughMount<T>(mounts: MountRepairer, path: string, o
     } catch (e) {
       throw asMountLost(e, target, path);
     }
-  }, { ...(opts.signal === undefined ? {} : { signal: opts.signal }), onRetry: (e, attempt) => opts.onRetry?.(e, attempt) });
+  }, opts.policy ?? NO_RETRY, { ...(opts.signal === undefined ? {} : { signal: opts.signal }), onRetry: (failed, e) => opts.onRetry?.(e, failed + 1) });
 }

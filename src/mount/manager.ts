@@ -199,7 +199,7 @@ export class MountManager {
       host: node.host, port: node.sshPort, user: node.user, auth: resolved,
       strictHostKeyChecking: node.strictHostKeyChecking, knownHostsPath: node.knownHostsPath,
     };
-    await withRetry(this.opts.retry ?? REMOTE_RETRY, () => checkSsh(target, { connectTimeoutMs: CONNECT_TIMEOUT_SEC * 1000 }));
+    await withRetry(() => checkSsh(target, { connectTimeoutMs: CONNECT_TIMEOUT_SEC * 1000 }), this.opts.retry ?? REMOTE_RETRY);
     return this.sshfsAuth(node, resolved);
   }
 
@@ -228,7 +228,7 @@ export class MountManager {
       throw new AgentError('E_IO', `cannot create the mount point: ${(e as Error).message}`, { host: node.host, file: t.mountPoint }, { cause: e });
     }
     const sshfsAuth = await auth();
-    await withRetry(this.opts.retry ?? REMOTE_RETRY, () => runSshfs({
+    await withRetry(() => runSshfs({
       host: node.host,
       port: node.sshPort,
       user: node.user,
@@ -240,7 +240,7 @@ export class MountManager {
       tuning: this.opts.sshfs,
       allowOther: probed.allowOther,
       connectTimeoutSec: CONNECT_TIMEOUT_SEC,
-    }, probed.sshfs, { timeoutMs: this.opts.mountTimeoutMs ?? 30_000 }));
+    }, probed.sshfs, { timeoutMs: this.opts.mountTimeoutMs ?? 30_000 }), this.opts.retry ?? REMOTE_RETRY);
   }
 
   /** Health of the given hosts' targets (all by default). */

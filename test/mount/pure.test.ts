@@ -5,7 +5,8 @@ import { mountTargets, targetOfLocalPath, toMountedPath } from '../../src/mount/
 import { diagnoseSshfs, escapeOpt, sshfsArgs, type SshfsMountSpec } from '../../src/mount/sshfs.js';
 import { checkKnownHosts, knownHostsLine } from '../../src/mount/known-hosts.js';
 import { decideAllowOther, fuseConfAllowsOther, parseSshfsVersion } from '../../src/mount/fuse-env.js';
-import { backoffDelay, withRetry, REMOTE_RETRY } from '../../src/mount/retry.js';
+import { codePolicy, REMOTE_RETRY } from '../../src/mount/retry.js';
+import { backoffDelay, withRetry } from '../../src/util/retry.js';
 import { AgentError } from '../../src/errors.js';
 import { createHmac } from 'node:crypto';
 
@@ -88,13 +89,14 @@ describe('fuse environment and retry', () => {
     expect(() => decideAllowOther(true, 1000, env)).toThrow(AgentError);
   });
   it('retries only retryable codes, with capped backoff', async () => {
-    expect([2, 3, 4, 9].map((a) => backoffDelay(REMOTE_RETRY, a))).toEqual([250, 500, 1000, 4000]);
-    const policy = { attempts: 3, minDelayMs: 1, maxDelayMs: 2, retryable: ['E_MOUNT_LOST'] as const };
+    // the wait after failed attempt n: 250 ms doubling, capped at 4 s
+    expect([1, 2, 3, 8].map((a) => backoffDelay(REMOTE_RETRY, a))).toEqual([250, 500, 1000, 4000]);
+    const policy = codePolicy('test', 3, 1, 2, ['E_MOUNT_LOST']);
     let n = 0;
-    await expect(withRetry(policy, async () => { n++; throw new AgentError('E_MOUNT_LOST', 'x'); })).rejects.toMatchObject({ code: 'E_MOUNT_LOST' });
+    await expect(withRetry(async () => { n++; throw new AgentError('E_MOUNT_LOST', 'x'); }, policy)).rejects.toMatchObject({ code: 'E_MOUNT_LOST' });
     expect(n).toBe(3);
     n = 0;
-    await expect(withRetry(policy, async () => { n++; throw new AgentError('E_SSH_AUTH', 'x'); })).rejects.toMatchObject({ code: 'E_SSH_AUTH' });
+    await expect(withRetry(async () => { n++; throw new AgentError('E_SSH_AUTH', 'x'); }, policy)).rejects.toMatchObject({ code: 'E_SSH_AUTH' });
     expect(n).toBe(1);
   });
 });

@@ -14,6 +14,7 @@ import { checkMountHealth } from '../../src/mount/health.js';
 import { readThroughMount } from '../../src/mount/guard.js';
 import { readNodeConf, requireMountedDataDirectories } from '../../src/cluster/node-conf.js';
 import { allCommandLines, pidsMatching, sshdAvailable, startTestSshd, type TestSshd } from '../helpers/sshd.js';
+import { codePolicy } from '../../src/mount/retry.js';
 
 const TUNING = { maxConns: 2, maxRead: 131072, serverAliveInterval: 2, reconnect: true } as const;
 const BIG = 48 * 1024 * 1024;
@@ -31,7 +32,7 @@ describe.runIf(sshdAvailable({ fuse: true }))('sshfs mounts against a real sshd'
     strictHostKeyChecking: 'accept-new', knownHostsPath: join(work, 'known_hosts'), ...over,
   });
   const manager = (n: MountNode, root: string, env: Record<string, string> = {}): MountManager => {
-    const m = new MountManager({ mountRoot: join(work, root), nodes: [n], sshfs: TUNING, env, runtimeDir: join(work, `${root}-agents`), retry: { attempts: 2, minDelayMs: 100, maxDelayMs: 200, retryable: ['E_SSH_UNREACHABLE', 'E_MOUNT_LOST'] } });
+    const m = new MountManager({ mountRoot: join(work, root), nodes: [n], sshfs: TUNING, env, runtimeDir: join(work, `${root}-agents`), retry: codePolicy('test mount', 2, 100, 200, ['E_SSH_UNREACHABLE', 'E_MOUNT_LOST']) });
     managers.push(m);
     return m;
   };
@@ -132,7 +133,7 @@ describe.runIf(sshdAvailable({ fuse: true }))('sshfs mounts against a real sshd'
     await sshd.start();
     const original = await readFile(join(remote, 'data1', 'ks1', 'big.bin'));
     const pos = BIG - (8 << 20);
-    const again = await readThroughMount(m, file, () => readAt(pos), { policy: { attempts: 3, minDelayMs: 50, maxDelayMs: 100, retryable: ['E_MOUNT_LOST'] } });
+    const again = await readThroughMount(m, file, () => readAt(pos), { policy: codePolicy('test read', 3, 50, 100, ['E_MOUNT_LOST']) });
     expect(again.equals(original.subarray(pos, pos + (1 << 20)))).toBe(true);
     const statuses = await m.ensureHealthy();
     expect(statuses.every((s) => s.health.state === 'ok')).toBe(true);
