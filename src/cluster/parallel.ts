@@ -23,8 +23,9 @@ import { closeAll, openSSTable, type OpenedSSTable } from '../sstable/table.js';
 import type { TokenRange } from './ranges.js';
 import { commonPartitioner, openSeekers, planRanges, type SplitMethod } from './range-reader.js';
 import { planReplicaRead, replicaRows, type NodeSSTables, type Placement, type ReplicaMode, type ReplicaPlan } from './replicas.js';
-import { mbpsToBytesPerSecond, throttleSSTable, TokenBucket } from './throttle.js';
-import { batchRecords, defaultWorkerCount, runPool, type PoolResult, type TextBatch } from './workers.js';
+import { mbpsToBytesPerSecond, meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
+import type { EncodedBatch } from '../tasks/encode-batch.js';
+import { batchRecords, defaultWorkerCount, runPool, type PoolBatch, type PoolResult, type TextBatch } from './workers.js';
 import type { OutputFormat, WorkerNode, WorkerSetup } from './workers-protocol.js';
 
 export type { TextBatch } from './workers.js';
@@ -50,8 +51,17 @@ export interface TableReadRequest {
   readonly bandwidthMBps?: number;
 }
 
+/** sequentialTableRows' options */
+export interface SequentialOptions {
+  readonly signal?: AbortSignal;
+  /** on-disk Data.db bytes of each chunk decoded (progress) */
+  readonly onDataBytes?: (n: number) => void;
+}
+
 export interface ParallelRequest extends TableReadRequest {
   readonly schemaFile?: string;
+  /** the schema the caller resolved; absent: each worker resolves it (schemaFile or discovery) */
+  readonly schema?: TableSchema;
   /** default: the number of cores */
   readonly workers?: number;
   readonly format: OutputFormat;
@@ -59,6 +69,8 @@ export interface ParallelRequest extends TableReadRequest {
   readonly exportOptions?: PartialExportOptions;
   /** records per batch; default 2048 */
   readonly batchRows?: number;
+  /** records format: bytes per batch at most (about); default 1 MiB */
+  readonly batchBytes?: number;
   /** unacknowledged batches per worker; default 4 */
   readonly maxInFlight?: number;
 }
@@ -96,12 +108,13 @@ function requestNodes(req: TableReadRequest): readonly WorkerNode[] {
   return nodes;
 }
 
-async function openNode(n: WorkerNode, req: TableReadRequest, bucket: TokenBucket | null): Promise<NodeSSTables> {
+async function openNode(n: WorkerNode, req: TableReadRequest, bucket: TokenBucket | null, onDataBytes?: (n: number) => void): Promise<NodeSSTables> {
   const loc = await locateTable(n.paths, req.keyspace, req.table);
   const sstables: OpenedSSTable[] = [];
   try {
     for (const d of loc.sstables) {
-      const t = await openSSTable(d);
+      const opened = await openSSTable(d);
+      const t = onDataBytes === undefined ? opened : { ...opened, data: meteredDataSource(opened.data, await onDiskChunkCost(opened), onDataBytes) };
       sstables.push(bucket === null ? t : await throttleSSTable(t, bucket));
     }
   } catch (e) {
@@ -133,10 +146,10 @@ export async function planTableRead(req: TableReadRequest, rangeCount: number): 
   }
 }
 
-/** Worker output as text batches (for `dump`: write batch.text as it is). */
-export function parallelTableText(req: ParallelRequest, opts: ParallelOptions = {}): ParallelRun<TextBatch> {
+/** The pool run behind the parallel readers: plan, start workers, yield what they post. */
+function poolRun(req: ParallelRequest, opts: ParallelOptions, ordered: boolean): ParallelRun<PoolBatch> {
   let summary: ParallelSummary | null = null;
-  async function* run(): AsyncGenerator<TextBatch> {
+  async function* run(): AsyncGenerator<PoolBatch> {
     const workers = req.workers ?? defaultWorkerCount();
     const nodes = requestNodes(req);
     const rangeCount = typeof req.ranges === 'number' ? req.ranges : workers * 4;
@@ -147,14 +160,16 @@ export function parallelTableText(req: ParallelRequest, opts: ParallelOptions = 
       ...(req.keyspace === undefined ? {} : { keyspace: req.keyspace }),
       ...(req.table === undefined ? {} : { table: req.table }),
       ...(req.schemaFile === undefined ? {} : { schemaFile: req.schemaFile }),
+      ...(req.schema === undefined ? {} : { schema: req.schema }),
       nowInSec: req.nowInSec,
       format: req.format,
       ...(req.exportOptions === undefined ? {} : { exportOptions: req.exportOptions }),
       bytesPerSecondPerNode: req.bandwidthMBps === undefined ? null : mbpsToBytesPerSecond(req.bandwidthMBps) / Math.min(workers, Math.max(1, plan.tasks.length)),
       batchRows: req.batchRows ?? 2048,
+      batchBytes: req.batchBytes ?? 1 << 20,
       maxInFlight: req.maxInFlight ?? 4,
     };
-    const poolOpts = { workerUrl: opts.workerUrl ?? defaultWorkerUrl(), workers, ...(opts.signal === undefined ? {} : { signal: opts.signal }) };
+    const poolOpts = { workerUrl: opts.workerUrl ?? defaultWorkerUrl(), workers, ordered, ...(opts.signal === undefined ? {} : { signal: opts.signal }) };
     const done = (r: PoolResult): void => {
       summary = { mode: plan.mode, ranges: ranges.length, tasks: r.tasks, workers: r.workers, rows: r.rows, csvStats: r.csvStats };
     };
@@ -166,6 +181,38 @@ export function parallelTableText(req: ParallelRequest, opts: ParallelOptions = 
       if (summary === null) throw new AgentError('E_BAD_ARGUMENT', 'the parallel read has not finished; read it to its end first');
       return summary;
     },
+  };
+}
+
+/** Worker output as text batches (for `dump`: write batch.text as it is); format csv or json. */
+export function parallelTableText(req: ParallelRequest, opts: ParallelOptions = {}): ParallelRun<TextBatch> {
+  const pool = poolRun(req, opts, false);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const b of pool) if (b.kind === 'text') yield b.batch;
+    },
+    summary: () => pool.summary(),
+  };
+}
+
+/** One batch of the extraction's records, and the on-disk Data.db bytes decoded for it (progress). */
+export interface RecordsBatch {
+  readonly batch: EncodedBatch;
+  readonly dataBytes: number;
+}
+
+/**
+ * The extraction's records (format 'records': encode-batch.ts), IN TASK ORDER: the sequence is the
+ * same in every run over the same SSTables and plan (checkpoints rely on it), whatever the workers'
+ * speeds. Memory: workers × maxInFlight batches of about batchBytes each.
+ */
+export function parallelTableRecords(req: ParallelRequest, opts: ParallelOptions = {}): ParallelRun<RecordsBatch> {
+  const pool = poolRun({ ...req, format: 'records' }, opts, true);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const b of pool) if (b.kind === 'records') yield { batch: b.batch, dataBytes: b.dataBytes };
+    },
+    summary: () => pool.summary(),
   };
 }
 
@@ -184,13 +231,13 @@ export function parallelTableLines(req: ParallelRequest, opts: ParallelOptions =
  * The same plan in this thread: reconciled CqlRow batches, range after range (the RowSource for
  * in-process callers). The caller gives the schema (resolveSchema).
  */
-export async function* sequentialTableRows(req: TableReadRequest, schema: TableSchema, opts: { signal?: AbortSignal } = {}): AsyncGenerator<CqlRow[]> {
+export async function* sequentialTableRows(req: TableReadRequest, schema: TableSchema, opts: SequentialOptions = {}): AsyncGenerator<CqlRow[]> {
   const nodes = requestNodes(req);
   const { plan, ranges } = await planTableRead(req, typeof req.ranges === 'number' ? req.ranges : 1);
   const rate = req.bandwidthMBps === undefined ? null : mbpsToBytesPerSecond(req.bandwidthMBps);
   const opened: NodeSSTables[] = [];
   try {
-    for (const n of nodes) opened.push(await openNode(n, req, rate === null ? null : new TokenBucket(rate)));
+    for (const n of nodes) opened.push(await openNode(n, req, rate === null ? null : new TokenBucket(rate), opts.onDataBytes));
     yield* replicaRows(opened, schema, {
       mode: plan.mode,
       ranges,

@@ -76,9 +76,19 @@ export type ChunkCost = (chunk: DataChunk) => number;
 
 /** A DataSource whose chunks are delivered only after their cost is paid to `bucket`. */
 export function throttledDataSource(source: DataSource, bucket: TokenBucket, cost: ChunkCost = (c) => c.bytes.length): DataSource {
-  async function* throttled(opts: ChunkOptions): AsyncGenerator<DataChunk> {
+  return tappedDataSource(source, (chunk, signal) => bucket.take(cost(chunk), signal));
+}
+
+/** A DataSource that reports the cost (on-disk bytes) of each chunk it delivers, for progress. */
+export function meteredDataSource(source: DataSource, cost: ChunkCost, onBytes: (n: number) => void): DataSource {
+  return tappedDataSource(source, (chunk) => onBytes(cost(chunk)));
+}
+
+/** `source` with `tap` awaited before each chunk is delivered. */
+function tappedDataSource(source: DataSource, tap: (chunk: DataChunk, signal?: AbortSignal) => Promise<void> | void): DataSource {
+  async function* tapped(opts: ChunkOptions): AsyncGenerator<DataChunk> {
     for await (const chunk of source.chunks(opts)) {
-      await bucket.take(cost(chunk), opts.signal);
+      await tap(chunk, opts.signal);
       yield chunk;
     }
   }
@@ -87,7 +97,7 @@ export function throttledDataSource(source: DataSource, bucket: TokenBucket, cos
     uncompressedLength: source.uncompressedLength,
     compressor: source.compressor,
     chunkLength: source.chunkLength,
-    chunks: (opts = {}) => ({ [Symbol.asyncIterator]: () => throttled(opts) }),
+    chunks: (opts = {}) => ({ [Symbol.asyncIterator]: () => tapped(opts) }),
     close: () => source.close(),
   };
 }
@@ -113,3 +123,4 @@ export async function onDiskChunkCost(t: OpenedSSTable): Promise<ChunkCost> {
 export async function throttleSSTable(t: OpenedSSTable, bucket: TokenBucket): Promise<OpenedSSTable> {
   return { ...t, data: throttledDataSource(t.data, bucket, await onDiskChunkCost(t)) };
 }
+

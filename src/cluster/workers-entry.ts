@@ -14,11 +14,13 @@ import { resolveSchema } from '../catalog/schema.js';
 import { AgentError } from '../errors.js';
 import { csvRowEncoder, type CsvStats } from '../export/csv.js';
 import { jsonRowRenderer } from '../export/json-row.js';
+import { resolveExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
 import { closeAll, openSSTable, type OpenedSSTable } from '../sstable/table.js';
+import { batchEncoder, type EncodedBatch } from '../tasks/encode-batch.js';
 import { SSTableSeeker, rangeRows } from './range-reader.js';
-import { throttleSSTable, TokenBucket } from './throttle.js';
+import { meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
 
 const port = parentPort;
@@ -32,6 +34,16 @@ let closing = false;
 let credits = setup.maxInFlight;
 let creditWaiter: (() => void) | null = null;
 let taskWaiter: (() => void) | null = null;
+/** on-disk Data.db bytes decoded since the last batch was posted */
+let dataBytes = 0;
+const countBytes = (n: number): void => {
+  dataBytes += n;
+};
+const takeDataBytes = (): number => {
+  const n = dataBytes;
+  dataBytes = 0;
+  return n;
+};
 
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
@@ -69,7 +81,8 @@ async function nodeSeekers(node: number): Promise<SSTableSeeker[]> {
       for (const d of loc.sstables) {
         const t = await openSSTable(d);
         opened.push(t);
-        out.push(await SSTableSeeker.open(bucket === null ? t : await throttleSSTable(t, bucket)));
+        const metered = { ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), countBytes) };
+        out.push(await SSTableSeeker.open(bucket === null ? metered : await throttleSSTable(metered, bucket)));
       }
       return out;
     })();
@@ -79,6 +92,7 @@ async function nodeSeekers(node: number): Promise<SSTableSeeker[]> {
 }
 
 async function resolveTableSchema(): Promise<TableSchema> {
+  if (setup.schema !== undefined) return setup.schema;
   const first = setup.nodes[0];
   if (first === undefined) throw new AgentError('E_BAD_ARGUMENT', 'no nodes to read');
   const loc = await locateTable(first.paths, setup.keyspace, setup.table);
@@ -91,22 +105,31 @@ async function waitForCredit(): Promise<void> {
   abort.signal.throwIfAborted();
 }
 
-/** Runs tasks until `close`; returns the CSV encoder's figures (null for JSON). */
-async function run(): Promise<CsvStats | null> {
-  const schema = await resolveTableSchema();
+/** The next task, or null once `close` has come and no task is left. */
+async function nextTask(): Promise<(typeof tasks)[number] | null> {
+  for (;;) {
+    const task = tasks.shift();
+    if (task !== undefined) return task;
+    if (closing) return null;
+    await new Promise<void>((r) => { taskWaiter = r; });
+  }
+}
+
+async function taskSeekers(group: number): Promise<SSTableSeeker[]> {
+  const seekers: SSTableSeeker[] = [];
+  for (const node of setup.groups[group] ?? []) seekers.push(...(await nodeSeekers(node)));
+  return seekers;
+}
+
+/** Runs tasks until `close`, posting text batches (csv, json); returns the CSV encoder's figures (null for JSON). */
+async function runText(schema: TableSchema): Promise<CsvStats | null> {
   const csv = setup.format === 'csv' ? csvRowEncoder(schema, setup.exportOptions ?? {}) : null;
   const render = jsonRowRenderer(schema);
   const encode = csv ?? ((row: CqlRow): string => JSON.stringify(render(row)) + '\n');
   const readOpts = { nowInSec: setup.nowInSec, signal: abort.signal };
-  for (;;) {
-    const task = tasks.shift();
-    if (task === undefined) {
-      if (closing) break;
-      await new Promise<void>((r) => { taskWaiter = r; });
-      continue;
-    }
-    const seekers: SSTableSeeker[] = [];
-    for (const node of setup.groups[task.group] ?? []) seekers.push(...(await nodeSeekers(node)));
+  for (let task = await nextTask(); task !== null; task = await nextTask()) {
+    const id = task.id;
+    const seekers = await taskSeekers(task.group);
     let text = '';
     let ends: number[] = [];
     let rows = 0;
@@ -114,7 +137,7 @@ async function run(): Promise<CsvStats | null> {
       await waitForCredit();
       credits--;
       const e = Uint32Array.from(ends);
-      post({ kind: 'batch', id: task.id, text, ends: e }, [e.buffer]);
+      post({ kind: 'batch', id, text, ends: e, dataBytes: takeDataBytes() }, [e.buffer]);
       text = '';
       ends = [];
     };
@@ -129,9 +152,76 @@ async function run(): Promise<CsvStats | null> {
       }
     }
     if (ends.length > 0) await flush();
-    post({ kind: 'done', id: task.id, rows });
+    post({ kind: 'done', id, rows });
   }
   return csv === null ? null : csv.stats;
+}
+
+/** One batch of several encoded pieces (record ends shifted to the joined bytes). */
+function joinPieces(pieces: readonly EncodedBatch[]): EncodedBatch {
+  if (pieces.length === 1) return pieces[0] as EncodedBatch;
+  let length = 0;
+  let count = 0;
+  for (const p of pieces) {
+    length += p.bytes.byteLength;
+    count += p.count;
+  }
+  const bytes = new Uint8Array(length);
+  const ends = new Uint32Array(count);
+  const problems = [];
+  let at = 0;
+  let n = 0;
+  for (const p of pieces) {
+    bytes.set(p.bytes, at);
+    for (let i = 0; i < p.count; i++) ends[n + i] = (p.ends[i] as number) + at;
+    for (const q of p.problems) problems.push({ ...q, at: q.at + n });
+    at += p.bytes.byteLength;
+    n += p.count;
+  }
+  return { bytes, ends, count, problems };
+}
+
+/** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
+async function runRecords(schema: TableSchema): Promise<CsvStats> {
+  const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
+  const readOpts = { nowInSec: setup.nowInSec, signal: abort.signal };
+  const batchBytes = setup.batchBytes ?? Number.POSITIVE_INFINITY;
+  for (let task = await nextTask(); task !== null; task = await nextTask()) {
+    const id = task.id;
+    const seekers = await taskSeekers(task.group);
+    let pieces: EncodedBatch[] = [];
+    let pendingRows = 0;
+    let pendingBytes = 0;
+    let rows = 0;
+    const flush = async (): Promise<void> => {
+      await waitForCredit();
+      credits--;
+      const b = joinPieces(pieces);
+      pieces = [];
+      pendingRows = 0;
+      pendingBytes = 0;
+      post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
+    };
+    if (seekers.length > 0) {
+      for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
+        if (batch.length === 0) continue;
+        const piece = encoder.encode(batch);
+        pieces.push(piece);
+        pendingRows += piece.count;
+        pendingBytes += piece.bytes.byteLength;
+        rows += batch.length;
+        if (pendingRows >= setup.batchRows || pendingBytes >= batchBytes) await flush();
+      }
+    }
+    if (pieces.length > 0) await flush();
+    post({ kind: 'done', id, rows });
+  }
+  return encoder.stats;
+}
+
+async function run(): Promise<CsvStats | null> {
+  const schema = await resolveTableSchema();
+  return setup.format === 'records' ? runRecords(schema) : runText(schema);
 }
 
 try {

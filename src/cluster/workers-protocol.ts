@@ -12,9 +12,15 @@
 import { AgentError, ERROR_CATALOG, type ErrorCode, type ErrorLocation } from '../errors.js';
 import type { CsvStats } from '../export/csv.js';
 import type { PartialExportOptions } from '../export/options.js';
+import type { TableSchema } from '../schema/model.js';
+import type { BatchProblem } from '../tasks/encode-batch.js';
 import type { ReadTask } from './replicas.js';
 
-export type OutputFormat = 'csv' | 'json';
+/**
+ * csv / json: records as text (csvRowEncoder, or JSON lines), for `dump`;
+ * records: the extraction's LOAD records as bytes plus each row's DynamoDB problems (encode-batch.ts).
+ */
+export type OutputFormat = 'csv' | 'json' | 'records';
 
 export interface WorkerNode {
   /** ring id or display name, used in messages */
@@ -31,12 +37,16 @@ export interface WorkerSetup {
   readonly keyspace?: string;
   readonly table?: string;
   readonly schemaFile?: string;
+  /** the table's schema as the main thread resolved it; absent: each worker resolves it (schemaFile, discovery) */
+  readonly schema?: TableSchema;
   readonly nowInSec: number;
   readonly format: OutputFormat;
   readonly exportOptions?: PartialExportOptions;
   /** this worker's share of each node's read limit, bytes/s; null = unlimited */
   readonly bytesPerSecondPerNode: number | null;
   readonly batchRows: number;
+  /** a batch is also posted once its records reach this many bytes (records format); default unlimited */
+  readonly batchBytes?: number;
   readonly maxInFlight: number;
 }
 
@@ -55,7 +65,9 @@ export interface SerializedError {
 }
 
 export type FromWorker =
-  | { readonly kind: 'batch'; readonly id: number; readonly text: string; readonly ends: Uint32Array }
+  | { readonly kind: 'batch'; readonly id: number; readonly text: string; readonly ends: Uint32Array; readonly dataBytes: number }
+  /** records format; `dataBytes`: on-disk Data.db bytes decoded since the previous batch (progress) */
+  | { readonly kind: 'records'; readonly id: number; readonly bytes: Uint8Array; readonly ends: Uint32Array; readonly count: number; readonly problems: readonly BatchProblem[]; readonly dataBytes: number }
   | { readonly kind: 'done'; readonly id: number; readonly rows: number }
   | { readonly kind: 'closed'; readonly csvStats: CsvStats | null }
   | { readonly kind: 'error'; readonly error: SerializedError };

@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.js';
 import { mergeCsvStats, type CsvStats } from '../export/csv.js';
+import type { EncodedBatch } from '../tasks/encode-batch.js';
 import type { ReadTask } from './replicas.js';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
 
@@ -21,6 +22,11 @@ export interface TextBatch {
   readonly text: string;
   readonly ends: Uint32Array;
 }
+
+/** What a worker posted for one task: text (csv, json formats) or the extraction's records. */
+export type PoolBatch =
+  | { readonly kind: 'text'; readonly task: number; readonly batch: TextBatch; readonly dataBytes: number }
+  | { readonly kind: 'records'; readonly task: number; readonly batch: EncodedBatch; readonly dataBytes: number };
 
 export interface PoolResult {
   readonly rows: number;
@@ -36,6 +42,11 @@ export interface PoolOptions {
   /** default: the number of cores */
   readonly workers?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Yield the batches in task order (task 0's, then task 1's, …) instead of as they come. Workers
+   * still run ahead on later tasks, each until `maxInFlight` of its batches wait here.
+   */
+  readonly ordered?: boolean;
 }
 
 const ABORT_GRACE_MS = 2000;
@@ -52,15 +63,59 @@ interface Slot {
   readonly exit: Promise<void>;
 }
 
+interface Queued {
+  readonly slot: Slot;
+  readonly item: PoolBatch;
+}
+
+/** Posted batches waiting for the consumer: FIFO, or by task in task order (`ordered`). */
+class BatchQueue {
+  private readonly fifo: Queued[] = [];
+  private readonly byTask = new Map<number, Queued[]>();
+  private readonly done = new Set<number>();
+  /** ordered: the task whose batches are yielded now */
+  private current = 0;
+
+  constructor(private readonly ordered: boolean) {}
+
+  push(q: Queued): void {
+    if (!this.ordered) {
+      this.fifo.push(q);
+      return;
+    }
+    const list = this.byTask.get(q.item.task);
+    if (list === undefined) this.byTask.set(q.item.task, [q]);
+    else list.push(q);
+  }
+
+  /** Every batch of `task` has been pushed (messages of one worker arrive in order). */
+  taskDone(task: number): void {
+    this.done.add(task);
+  }
+
+  take(): Queued | undefined {
+    if (!this.ordered) return this.fifo.shift();
+    for (;;) {
+      const list = this.byTask.get(this.current);
+      const q = list?.shift();
+      if (q !== undefined) return q;
+      if (!this.done.has(this.current)) return undefined;
+      this.byTask.delete(this.current);
+      this.done.delete(this.current);
+      this.current++;
+    }
+  }
+}
+
 /**
- * Runs `tasks` on a pool and yields their batches as they come (order across tasks is not kept).
+ * Runs `tasks` on a pool and yields their batches, as they come or in task order (`ordered`).
  * `onResult` receives the totals after the last batch.
  * @throws AgentError the first worker failure, or the signal's reason
  */
-export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], opts: PoolOptions, onResult?: (r: PoolResult) => void): AsyncGenerator<TextBatch> {
+export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], opts: PoolOptions, onResult?: (r: PoolResult) => void): AsyncGenerator<PoolBatch> {
   opts.signal?.throwIfAborted();
   const count = Math.max(1, Math.min(opts.workers ?? defaultWorkerCount(), Math.max(1, tasks.length)));
-  const queue: { slot: Slot; batch: TextBatch }[] = [];
+  const queue = new BatchQueue(opts.ordered === true);
   let next = 0;
   let rows = 0;
   let csvStats: CsvStats | null = null;
@@ -87,10 +142,14 @@ export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], o
     worker.on('message', (m: FromWorker) => {
       switch (m.kind) {
         case 'batch':
-          queue.push({ slot, batch: { text: m.text, ends: m.ends } });
+          queue.push({ slot, item: { kind: 'text', task: m.id, batch: { text: m.text, ends: m.ends }, dataBytes: m.dataBytes } });
+          break;
+        case 'records':
+          queue.push({ slot, item: { kind: 'records', task: m.id, batch: { bytes: m.bytes, ends: m.ends, count: m.count, problems: m.problems }, dataBytes: m.dataBytes } });
           break;
         case 'done':
           rows += m.rows;
+          queue.taskDone(m.id);
           assign(slot);
           break;
         case 'closed':
@@ -122,10 +181,10 @@ export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], o
     for (;;) {
       if (failure !== null) throw failure;
       opts.signal?.throwIfAborted();
-      const item = queue.shift();
-      if (item !== undefined) {
-        send(item.slot, { kind: 'ack' });
-        yield item.batch;
+      const q = queue.take();
+      if (q !== undefined) {
+        send(q.slot, { kind: 'ack' });
+        yield q.item;
         continue;
       }
       if (slots.every((s) => s.closed)) break;

@@ -93,24 +93,29 @@ export async function listTableDirs(roots: readonly DataRoot[], keyspace: string
 }
 
 /**
- * A table's SSTables across every node: the table directory of each root that has one. A node
- * without the directory (or without live SSTables) simply contributes nothing.
+ * A table's SSTables across every node: the table directory of each root that has one (or, with a
+ * snapshot tag, that directory's snapshots/<tag>). A node without it (or without live SSTables)
+ * simply contributes nothing.
  * @throws AgentError E_NOT_FOUND when no root has the table
  */
-export async function locateAcrossRoots(roots: readonly DataRoot[], keyspace: string, table: string): Promise<TableLocation> {
+export async function locateAcrossRoots(roots: readonly DataRoot[], keyspace: string, table: string, snapshotTag?: string): Promise<TableLocation> {
   const tableDirs: string[] = [];
   const sstables = [];
   let dataDir: string | null = null;
   for (const r of roots) {
     if ((r.keyspace !== null && r.keyspace !== keyspace) || (r.table !== null && r.table !== table)) continue;
-    const dir = await findTableDir(r.dataDir, keyspace, table);
-    if (dir === null) continue;
+    const live = await findTableDir(r.dataDir, keyspace, table);
+    if (live === null) continue;
+    // a snapshot lives under its table directory (Directories.getSnapshotDirectory); a node without it took none
+    const dir = snapshotTag === undefined ? live : join(live, 'snapshots', snapshotTag);
+    if (snapshotTag !== undefined && (await stat(dir).catch(() => null))?.isDirectory() !== true) continue;
     dataDir ??= r.dataDir;
     tableDirs.push(dir);
     sstables.push(...(await listSSTables(dir)));
   }
   if (tableDirs.length === 0) {
-    throw new AgentError('E_NOT_FOUND', `table ${keyspace}.${table} has no directory under ${roots.map((r) => r.dataDir).join(', ')}`);
+    const what = snapshotTag === undefined ? 'no directory' : `no snapshot "${snapshotTag}"`;
+    throw new AgentError('E_NOT_FOUND', `table ${keyspace}.${table} has ${what} under ${roots.map((r) => r.dataDir).join(', ')}`);
   }
   return { keyspace, table, sstables, dataDir, tableDirs };
 }

@@ -11,7 +11,6 @@
  *
  * Memory: only the problem rows of the LOAD file being written are held.
  */
-import type { JsonRow } from '../export/json-row.js';
 import type { DynamoProblem, DynamoProblemCode } from '../export/dynamo-limits.js';
 import type { TableSchema } from '../schema/model.js';
 import type { JsonValue } from '../sstable/types/model.js';
@@ -33,19 +32,15 @@ export class ProblemLog {
   readonly counts: Partial<Record<DynamoProblemCode, number>> = {};
   problemRows = 0;
   private pending: ProblemRecord[] = [];
-  private readonly keyColumns: readonly string[];
 
   /** @param keepFrom rows before this index belong to files already written (resume): counted, not kept */
-  constructor(schema: TableSchema, private readonly keepFrom: number) {
-    this.keyColumns = [...schema.partitionKey, ...schema.clustering].map((c) => c.name);
-  }
+  constructor(private readonly keepFrom: number) {}
 
-  record(row: number, json: JsonRow, problems: readonly DynamoProblem[]): void {
+  /** @param key the row's primary key columns (encode-batch.ts BatchProblem.key) */
+  record(row: number, key: Record<string, JsonValue>, problems: readonly DynamoProblem[]): void {
     this.problemRows++;
     for (const p of problems) this.counts[p.code] = (this.counts[p.code] ?? 0) + 1;
     if (row < this.keepFrom) return;
-    const key: Record<string, JsonValue> = {};
-    for (const c of this.keyColumns) key[c] = json[c] ?? null;
     this.pending.push({ row, key, problems });
   }
 

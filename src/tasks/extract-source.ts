@@ -9,10 +9,14 @@
  */
 import { stat } from 'node:fs/promises';
 import type { TableLocation } from '../catalog/locate.js';
+import type { WorkerNode } from '../cluster/workers-protocol.js';
+import type { CsvStats } from '../export/csv.js';
+import type { ExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
 import type { DataChunk, DataSource } from '../sstable/io/data-source.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
+import { batchEncoder, type EncodedBatch } from './encode-batch.js';
 
 export interface RowSourceOptions {
   readonly nowInSec: number;
@@ -22,6 +26,39 @@ export interface RowSourceOptions {
 }
 
 export type RowSourceFactory = (loc: TableLocation, schema: TableSchema, opts: RowSourceOptions) => AsyncIterable<CqlRow[]>;
+
+/** One table to extract: where its SSTables are (all nodes, and per node), its schema and the CSV options. */
+export interface TableInput {
+  readonly loc: TableLocation;
+  /** per node, its table directories (replica modes and workers need the nodes apart) */
+  readonly nodes: readonly WorkerNode[];
+  readonly schema: TableSchema;
+  readonly options: ExportOptions;
+}
+
+/**
+ * The table's LOAD records with their DynamoDB problems (encode-batch.ts), in a deterministic order
+ * (same contract as a row source); `stats()` is the CSV figures of every record, once iteration has
+ * ended.
+ */
+export interface RecordStream extends AsyncIterable<EncodedBatch> {
+  stats(): CsvStats;
+}
+
+export type RecordSourceFactory = (t: TableInput, opts: RowSourceOptions) => RecordStream;
+
+/** Records from a row source, encoded in this thread. */
+export function encodedRows(rowSource: RowSourceFactory): RecordSourceFactory {
+  return (t, opts) => {
+    const encoder = batchEncoder(t.schema, t.options);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const rows of rowSource(t.loc, t.schema, opts)) if (rows.length > 0) yield encoder.encode(rows);
+      },
+      stats: () => encoder.stats,
+    };
+  };
+}
 
 /**
  * A DataSource that reports how far into Data.db its reads have got, in on-disk bytes: the

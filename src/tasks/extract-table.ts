@@ -1,43 +1,35 @@
 /**
- * One table, end to end: rows (row source) -> JSON row -> DynamoDB limit check (problems logged, the
- * row kept: extract-problems.ts) -> CSV record -> LOAD parts (chunker) -> sink, one part at a time.
+ * One table, end to end: records (a RecordStream: rows -> CSV records + DynamoDB limit problems,
+ * encode-batch.ts, in this thread or in decoding workers) -> problems logged, the row kept
+ * (extract-problems.ts) -> LOAD parts (chunker) -> sink, one part at a time.
  * After each LOAD file the checkpoint is saved; a resume skips the rows of the completed files and
  * continues with the next file number (checkpoint.ts says why that is exact).
  *
- * Memory: the row source's budget (docs/memory.md) + one batch of records + one CSV piece of the part
- * being written + what the sink holds (S3: queueSize × partSize); at most one part in flight.
+ * Memory: the record source's budget (docs/memory.md) + one batch of records + one CSV piece of the
+ * part being written + what the sink holds (S3: queueSize × partSize); at most one part in flight.
  */
-import type { TableLocation } from '../catalog/locate.js';
 import { AgentError } from '../errors.js';
 import { csvParts, loadFileName, type IndexedRecords, type PartSummary } from '../export/chunker.js';
 import type { CsvStats } from '../export/csv.js';
 import { tablePath } from '../export/dms-json.js';
 import type { DynamoProblemCode } from '../export/dynamo-limits.js';
-import { jsonRowRenderer } from '../export/json-row.js';
-import { csvBatchEncoder } from '../export/csv-fast.js';
-import type { CqlRow } from '../merge/rows.js';
-import type { ExportOptions } from '../export/options.js';
-import type { TableSchema } from '../schema/model.js';
 import type { Sink } from '../sink/sink.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { ProblemFile, TableCheckpoint } from './checkpoint.js';
-import { rowCertainlyFine, rowProblemChecker } from './extract-checks.js';
 import { ProblemLog, problemFileKey } from './extract-problems.js';
 import type { ProgressTracker } from './extract-progress.js';
-import type { RowSourceFactory } from './extract-source.js';
+import type { RecordSourceFactory, TableInput } from './extract-source.js';
 
 export interface TableJob {
   /** "<keyspace>.<table>" */
   readonly name: string;
-  readonly loc: TableLocation;
-  readonly schema: TableSchema;
-  readonly options: ExportOptions;
+  readonly input: TableInput;
   readonly sink: Sink;
   readonly nowInSec: number;
   readonly signal?: AbortSignal;
   /** what an earlier run completed (not `done`) */
   readonly resumeFrom: TableCheckpoint | undefined;
-  readonly rowSource: RowSourceFactory;
+  readonly records: RecordSourceFactory;
   readonly progress: ProgressTracker;
   readonly saveCheckpoint: (t: TableCheckpoint) => Promise<void>;
 }
@@ -54,61 +46,39 @@ export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 
 /** @throws AgentError from any stage (with the file or object named), E_ABORTED when cancelled */
 export async function extractTable(job: TableJob): Promise<TableResult> {
-  const { schema, options: o, sink, signal } = job;
+  const { schema, options: o } = job.input;
+  const { sink, signal } = job;
   const files: PartSummary[] = [...(job.resumeFrom?.files ?? [])];
   const problemFiles: ProblemFile[] = [...(job.resumeFrom?.problemFiles ?? [])];
   const rowsDone = job.resumeFrom?.rowsDone ?? 0;
   const folder = tablePath(schema);
-
-  const encoder = csvBatchEncoder(schema, o);
-  const stats = encoder.stats;
-  const check = rowProblemChecker(schema, o);
-  const renderFull = jsonRowRenderer(schema);
-  // only the key and number columns are rendered for the limit check, unless the item may be too large
-  const renderNarrow = jsonRowRenderer(schema, check.narrow);
-  const certainlyFine = rowCertainlyFine(schema, o, check);
-  let ends = new Uint32Array(4096);
-  const problems = new ProblemLog(schema, rowsDone);
-  const rows = job.rowSource(job.loc, schema, {
+  const problems = new ProblemLog(rowsDone);
+  const source = job.records(job.input, {
     nowInSec: job.nowInSec,
     ...(signal === undefined ? {} : { signal }),
     onDataBytes: (n) => job.progress.dataBytes(job.name, n),
   });
 
-  // Every row is rendered, checked and encoded, also the rows a resume skips: the CSV stats
-  // (ColumnLength) and problem counts then cover the whole table, exactly as in one uninterrupted run.
+  // Every row is encoded and checked, also the rows a resume skips: the CSV stats (ColumnLength) and
+  // problem counts then cover the whole table, exactly as in one uninterrupted run.
   let index = 0;
   async function* records(): AsyncGenerator<IndexedRecords> {
-    for await (const batch of rows) {
+    for await (const b of source) {
       throwIfAborted(signal, `extraction of ${job.name}`);
-      if (batch.length === 0) continue;
-      if (ends.length < batch.length) ends = new Uint32Array(batch.length);
-      const bytes = encoder.encode(batch, ends);
-      let keepFrom = 0;
-      let kept = 0;
-      let start = 0;
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i] as CqlRow;
-        const end = ends[i] as number;
-        const length = end - start;
-        if (!certainlyFine(row, length)) {
-          const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
-          const found = check(json, length);
-          if (found.length > 0) problems.record(index, json, found);
-        }
-        if (index < rowsDone) {
-          keepFrom = end;
-          kept = i + 1;
-        }
-        index++;
-        start = end;
+      if (b.count === 0) continue;
+      for (const p of b.problems) problems.record(index + p.at, p.key, p.problems);
+      job.progress.rows(job.name, b.count);
+      const skip = Math.min(b.count, Math.max(0, rowsDone - index));
+      index += b.count;
+      if (skip === b.count) continue;
+      if (skip === 0) {
+        yield { bytes: b.bytes, ends: b.ends, count: b.count };
+        continue;
       }
-      job.progress.rows(job.name, batch.length);
-      if (keepFrom < bytes.length) {
-        const own = ends.slice(kept, batch.length);
-        if (keepFrom > 0) for (let i = 0; i < own.length; i++) own[i] = (own[i] as number) - keepFrom;
-        yield { bytes: keepFrom === 0 ? bytes : bytes.subarray(keepFrom), ends: own, count: own.length };
-      }
+      const keepFrom = b.ends[skip - 1] as number;
+      const own = b.ends.slice(skip, b.count);
+      for (let i = 0; i < own.length; i++) own[i] = (own[i] as number) - keepFrom;
+      yield { bytes: b.bytes.subarray(keepFrom), ends: own, count: own.length };
     }
   }
 
@@ -136,5 +106,5 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   if (index < rowsDone) {
     throw new AgentError('E_SCHEMA', `${job.name} now has ${index} rows, but the checkpoint says ${rowsDone} were already written: the data changed since the first run; delete the checkpoint and the output, then start over`);
   }
-  return { files, stats, problems: { ...problems.counts }, problemRows: problems.problemRows, problemFiles };
+  return { files, stats: source.stats(), problems: { ...problems.counts }, problemRows: problems.problemRows, problemFiles };
 }

@@ -13,6 +13,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TableLocation } from '../catalog/locate.js';
+import type { ReplicaMode } from '../cluster/replicas.js';
+import type { WorkerNode } from '../cluster/workers-protocol.js';
 import { discoverDataDirSchema, resolveSchema } from '../catalog/schema.js';
 import { AgentError, isAgentError } from '../errors.js';
 import { dmsDocuments, type TableExport } from '../export/dms-json.js';
@@ -24,7 +26,8 @@ import { isAbortError } from '../util/abort.js';
 import { CHECKPOINT_VERSION, MemoryCheckpointStore, type CheckpointData, type CheckpointStore, type ProblemFile, type TableCheckpoint } from './checkpoint.js';
 import { classifyDataDir, listTableDirs, locateAcrossRoots, type DataRoot } from './extract-plan.js';
 import { ProgressTracker, type ExtractProgress } from './extract-progress.js';
-import { dataBytesOf, sstableRowSource, type RowSourceFactory } from './extract-source.js';
+import { recordSourceFor, readPlacement } from './extract-read.js';
+import { dataBytesOf, encodedRows, type RowSourceFactory } from './extract-source.js';
 import { extractTable } from './extract-table.js';
 import type { ErrorInfo, TableLoadState } from './model.js';
 
@@ -33,9 +36,31 @@ export type { RowSourceFactory, RowSourceOptions } from './extract-source.js';
 
 export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 
-export interface ExtractRequest {
-  /** one per node (several = replicas, merged); data, keyspace or table directories */
+/** One node's data directories (a node may have several data_file_directories). */
+export interface ExtractNode {
+  /** host name, for messages and the report */
+  readonly name: string;
   readonly dataDirs: readonly string[];
+}
+
+/** How the SSTables are read (issue 5: replicas, workers, bandwidth, snapshots). */
+export interface ReadSettings {
+  /** decoding worker threads (token ranges in parallel); 0 or absent: decode in this thread */
+  readonly workers?: number;
+  /** default 'merge' (replicas.ts) */
+  readonly replicaMode?: ReplicaMode;
+  /** read limit per node, MB/s (10^6 bytes) of on-disk Data.db; absent: unlimited */
+  readonly bandwidthMBps?: number;
+  /** read `<table dir>/snapshots/<tag>/` (nodetool snapshot -t <tag>) instead of the live SSTables */
+  readonly snapshotTag?: string;
+}
+
+export interface ExtractRequest {
+  /** data, keyspace or table directories, each one node's (several = replicas); or give `nodes` */
+  readonly dataDirs?: readonly string[];
+  /** the nodes, each with its data directories; exclusive with `dataDirs` */
+  readonly nodes?: readonly ExtractNode[];
+  readonly read?: ReadSettings;
   readonly keyspace: string;
   /** default: every table of the keyspace found in the data dirs */
   readonly tables?: readonly string[];
@@ -56,6 +81,7 @@ export interface ExtractOptions {
   /** ms between progress calls; default 250 */
   readonly progressIntervalMs?: number;
   readonly checkpoint?: CheckpointStore;
+  /** rows of a table, encoded in this thread (tests); overrides `read` */
   readonly rowSource?: RowSourceFactory;
   /** clock for manifest.createdAt; default the wall clock */
   readonly now?: () => Date;
@@ -84,6 +110,8 @@ export interface ExtractReport {
   readonly keyspace: string;
   readonly root: string;
   readonly nowInSec: number;
+  /** how the SSTables were read: replica mode, workers, snapshot */
+  readonly read: { readonly replicaMode: ReplicaMode; readonly workers: number; readonly nodes: readonly string[]; readonly snapshotTag: string | null; readonly bandwidthMBps: number | null };
   readonly tables: readonly ExtractTableReport[];
   /** tables of the keyspace found but not extracted, with why */
   readonly skipped: readonly { readonly table: string; readonly reason: string }[];
@@ -100,6 +128,7 @@ export interface ExtractReport {
 interface Selected {
   readonly table: string;
   readonly loc: TableLocation;
+  readonly nodes: readonly WorkerNode[];
   readonly schema: TableSchema;
   readonly origin: string;
   readonly dataBytes: number;
@@ -111,8 +140,8 @@ function errorInfo(e: unknown): ErrorInfo {
 }
 
 /** What shapes the LOAD files: a checkpoint written under another fingerprint is refused. */
-export function extractFingerprint(keyspace: string, tables: readonly string[], o: ExportOptions, root: string): string {
-  const shape = { keyspace, tables: [...tables].sort(), csv: o.csv, types: o.types, keys: o.keys, chunk: o.chunk, root };
+export function extractFingerprint(keyspace: string, tables: readonly string[], o: ExportOptions, root: string, read: { replicaMode: ReplicaMode; snapshotTag: string | null } = { replicaMode: 'merge', snapshotTag: null }): string {
+  const shape = { keyspace, tables: [...tables].sort(), csv: o.csv, types: o.types, keys: o.keys, chunk: o.chunk, root, ...(read.replicaMode === 'merge' && read.snapshotTag === null ? {} : { read }) };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
 
@@ -131,13 +160,31 @@ async function schemaTableNames(req: ExtractRequest, roots: readonly DataRoot[])
   return null;
 }
 
+/** The nodes of a request: `nodes`, or each of `dataDirs` as a node of its own. */
+function extractNodes(req: ExtractRequest): readonly ExtractNode[] {
+  if (req.nodes !== undefined && req.dataDirs !== undefined) throw new AgentError('E_BAD_ARGUMENT', 'give either dataDirs or nodes, not both');
+  const nodes = req.nodes ?? (req.dataDirs ?? []).map((d) => ({ name: d, dataDirs: [d] }));
+  if (nodes.length === 0 || nodes.some((n) => n.dataDirs.length === 0)) throw new AgentError('E_BAD_ARGUMENT', 'give at least one data directory (per node)');
+  return nodes;
+}
+
 /** @throws AgentError (bad request: no table, unknown table, checkpoint mismatch); table failures are reported, not thrown */
 export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {}): Promise<ExtractReport> {
   const progress = new ProgressTracker(opts.onProgress, opts.progressIntervalMs ?? 250);
   const o = resolveExportOptions({ ...req.exportOptions, chunk: { ...req.exportOptions?.chunk, targetBytes: req.chunkSizeBytes ?? req.exportOptions?.chunk?.targetBytes ?? DEFAULT_CHUNK_SIZE } });
-  if (req.dataDirs.length === 0) throw new AgentError('E_BAD_ARGUMENT', 'give at least one data directory');
-  const roots: DataRoot[] = [];
-  for (const d of req.dataDirs) roots.push(await classifyDataDir(d));
+  const nodeList = extractNodes(req);
+  const nodeRoots: { name: string; roots: DataRoot[] }[] = [];
+  for (const n of nodeList) {
+    const rs: DataRoot[] = [];
+    for (const d of n.dataDirs) rs.push(await classifyDataDir(d));
+    nodeRoots.push({ name: n.name, roots: rs });
+  }
+  const roots = nodeRoots.flatMap((n) => n.roots);
+  const read = req.read ?? {};
+  const replicaMode = read.replicaMode ?? 'merge';
+  const snapshotTag = read.snapshotTag ?? null;
+  const workers = read.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) throw new AgentError('E_BAD_ARGUMENT', `workers must be an integer >= 0, got ${workers}`);
 
   // Plan: the tables, and what is left out with why.
   const found = await listTableDirs(roots, req.keyspace);
@@ -160,12 +207,21 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
   if (names.length === 0) throw new AgentError('E_NOT_FOUND', `no table of keyspace ${req.keyspace} to extract${skipped.length > 0 ? ` (skipped: ${skipped.map((s) => `${s.table}: ${s.reason}`).join('; ')})` : ''}`);
 
   const store = opts.checkpoint ?? new MemoryCheckpointStore();
-  const fingerprint = extractFingerprint(req.keyspace, names, o, req.sink.root);
+  const fingerprint = extractFingerprint(req.keyspace, names, o, req.sink.root, { replicaMode, snapshotTag });
   const saved = await store.load();
   if (saved !== null && saved.fingerprint !== fingerprint) {
     throw new AgentError('E_CONFLICT', 'the checkpoint belongs to another extraction (keyspace, tables, CSV or chunk options, or output differ); use the same options, or delete the checkpoint to start over');
   }
   const nowInSec = saved?.nowInSec ?? req.nowInSec;
+  const placement = replicaMode === 'primary-range' ? await readPlacement(nodeRoots, req.keyspace, nowInSec) : null;
+  const records = opts.rowSource !== undefined
+    ? encodedRows(opts.rowSource)
+    : recordSourceFor({
+      workers, replicaMode,
+      ...(read.bandwidthMBps === undefined ? {} : { bandwidthMBps: read.bandwidthMBps }),
+      ...(placement === null ? {} : { placement: placement.placement }),
+      ...(req.schemaFile === undefined ? {} : { schemaFile: req.schemaFile }),
+    });
   let state: CheckpointData = saved ?? { version: CHECKPOINT_VERSION, fingerprint, nowInSec, tables: {} };
   const save = async (name: string, t: TableCheckpoint): Promise<void> => {
     state = { ...state, tables: { ...state.tables, [name]: t } };
@@ -181,10 +237,21 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
   for (const table of names) {
     const name = `${req.keyspace}.${table}`;
     try {
-      const loc = await locateAcrossRoots(roots, req.keyspace, table);
+      const tag = snapshotTag ?? undefined;
+      const loc = await locateAcrossRoots(roots, req.keyspace, table, tag);
+      const nodes: WorkerNode[] = [];
+      for (const [i, n] of nodeRoots.entries()) {
+        const own = await locateAcrossRoots(n.roots, req.keyspace, table, tag).catch((e: unknown) => {
+          if (isAgentError(e) && e.code === 'E_NOT_FOUND') return null;
+          throw e;
+        });
+        // primary-range plans by ring id (host id), so a node is named by it
+        const id = placement?.ids[i] ?? n.name;
+        if (own !== null) nodes.push({ node: id, paths: own.tableDirs });
+      }
       const src = await resolveSchema(loc, req.schemaFile === undefined ? { nowInSec } : { nowInSec, schemaFile: req.schemaFile });
       const dataBytes = await dataBytesOf(loc);
-      selected.push({ table, loc, schema: src.schema, origin: src.origin, dataBytes });
+      selected.push({ table, loc, nodes, schema: src.schema, origin: src.origin, dataBytes });
       progress.addTable(req.keyspace, table, dataBytes);
     } catch (e) {
       progress.addTable(req.keyspace, table, 0);
@@ -217,9 +284,9 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
     progress.setState(name, 'loading');
     try {
       const r = await extractTable({
-        name, loc: s.loc, schema: s.schema, options: o, sink: req.sink, nowInSec,
+        name, input: { loc: s.loc, nodes: s.nodes, schema: s.schema, options: o }, sink: req.sink, nowInSec,
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-        resumeFrom: cp, rowSource: opts.rowSource ?? sstableRowSource, progress,
+        resumeFrom: cp, records, progress,
         saveCheckpoint: (t) => save(name, t),
       });
       const rows = r.files.reduce((n, f) => n + f.rows, 0);
@@ -263,6 +330,7 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
     keyspace: req.keyspace,
     root: req.sink.root,
     nowInSec,
+    read: { replicaMode, workers, nodes: nodeList.map((n) => n.name), snapshotTag, bandwidthMBps: read.bandwidthMBps ?? null },
     tables,
     skipped,
     documents,

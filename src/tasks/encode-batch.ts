@@ -1,0 +1,72 @@
+/**
+ * One batch of reconciled rows -> the CSV records of a LOAD file (csv-fast.ts) plus the DynamoDB
+ * problems of each row (extract-checks.ts): the per-row work of an extraction, the same whether it
+ * runs in the main thread or in a decoding worker (workers-entry.ts), so that both produce identical
+ * bytes, problems and CSV figures.
+ *
+ * Pure: no I/O. The returned `bytes` and `ends` are fresh arrays the caller owns (a worker transfers
+ * their buffers to the main thread).
+ */
+import { csvBatchEncoder } from '../export/csv-fast.js';
+import type { CsvStats } from '../export/csv.js';
+import type { DynamoProblem } from '../export/dynamo-limits.js';
+import { jsonRowRenderer } from '../export/json-row.js';
+import type { ExportOptions } from '../export/options.js';
+import type { CqlRow } from '../merge/rows.js';
+import type { TableSchema } from '../schema/model.js';
+import type { JsonValue } from '../sstable/types/model.js';
+import { rowCertainlyFine, rowProblemChecker } from './extract-checks.js';
+
+/** A row DynamoDB cannot take, by its index in the batch and its primary key. */
+export interface BatchProblem {
+  readonly at: number;
+  readonly key: Record<string, JsonValue>;
+  readonly problems: readonly DynamoProblem[];
+}
+
+/** Records of one batch: bytes[ends[i-1] .. ends[i]) is record i (ends[-1] = 0), for i < count. */
+export interface EncodedBatch {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+  readonly count: number;
+  readonly problems: readonly BatchProblem[];
+}
+
+export interface BatchEncoder {
+  encode(rows: readonly CqlRow[]): EncodedBatch;
+  /** figures of every record encoded so far (table-definition.json column lengths) */
+  readonly stats: CsvStats;
+}
+
+export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncoder {
+  const encoder = csvBatchEncoder(schema, o);
+  const check = rowProblemChecker(schema, o);
+  const renderFull = jsonRowRenderer(schema);
+  // only the key and number columns are rendered for the limit check, unless the item may be too large
+  const renderNarrow = jsonRowRenderer(schema, check.narrow);
+  const certainlyFine = rowCertainlyFine(schema, o, check);
+  const keyColumns = [...schema.partitionKey, ...schema.clustering].map((c) => c.name);
+  return {
+    stats: encoder.stats,
+    encode(rows) {
+      const ends = new Uint32Array(rows.length);
+      const bytes = encoder.encode(rows, ends);
+      const problems: BatchProblem[] = [];
+      let start = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as CqlRow;
+        const end = ends[i] as number;
+        const length = end - start;
+        start = end;
+        if (certainlyFine(row, length)) continue;
+        const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
+        const found = check(json, length);
+        if (found.length === 0) continue;
+        const key: Record<string, JsonValue> = {};
+        for (const c of keyColumns) key[c] = json[c] ?? null;
+        problems.push({ at: i, key, problems: found });
+      }
+      return { bytes, ends, count: rows.length, problems };
+    },
+  };
+}
