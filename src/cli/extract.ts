@@ -2,14 +2,21 @@
  * `cassandra-extractor extract --data-dir <dir>... [--keyspace k] [--table t]... [--schema f.cql]
  *    --out <dir | s3://bucket/prefix> [--chunk-size 64MiB] [--now ISO] [--resume <checkpoint file>]
  *    [--region r] [--endpoint url] [--profile p] [--sse AES256|aws:kms] [--sse-kms-key-id id]
- *    [--part-size 8MiB] [--queue-size 4] [--json]`
+ *    [--part-size 8MiB] [--queue-size 4] [--workers N] [--replica-mode merge|primary-range|all]
+ *    [--max-read-mbps N] [--snapshot-tag tag] [--json]`
+ *
+ * Each --data-dir is one node's; `--data-dir a,b` names one node with two data directories. Several
+ * nodes are replicas, read per --replica-mode. --workers (default: the number of cores; 0 = this
+ * thread) decodes token ranges in worker threads; the output is the same whatever the count.
  *
  * Contract: progress on stderr (a redrawn bar on a TTY, plain lines otherwise), then a summary on
  * stderr; with --json the report (tasks/extract.ts ExtractReport) on stdout. Returns 0 when the export
  * is complete, 1 when a table failed or the run was interrupted (the checkpoint, if any, lets a rerun
  * with the same --resume continue); bad options throw AgentError E_BAD_ARGUMENT (main: exit 2).
  */
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
+import { REPLICA_MODES, type ReplicaMode } from '../cluster/replicas.js';
 import { AgentError } from '../errors.js';
 import { openSink } from '../sink/from-url.js';
 import type { S3SinkOptions } from '../sink/s3.js';
@@ -23,7 +30,8 @@ import { formatMB, progressView } from './progress.js';
 export const EXTRACT_USAGE = `usage: cassandra-extractor extract --data-dir <dir>... [--keyspace k] [--table t]... [--schema f.cql]
          --out <dir | s3://bucket/prefix> [--chunk-size 64MiB] [--now ISO-8601] [--resume <checkpoint file>]
          [--region r] [--endpoint url] [--profile p] [--sse AES256|aws:kms] [--sse-kms-key-id id]
-         [--part-size 8MiB] [--queue-size 4] [--json]`;
+         [--part-size 8MiB] [--queue-size 4] [--workers N] [--replica-mode merge|primary-range|all]
+         [--max-read-mbps N] [--snapshot-tag tag] [--json]`;
 
 export interface ExtractIo {
   readonly stdout: Writable;
@@ -49,9 +57,21 @@ export function parseSize(text: string, option: string): number {
   return n;
 }
 
-function parseCount(text: string, option: string): number {
+function parseCount(text: string, option: string, min = 1): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new AgentError('E_BAD_ARGUMENT', `${option} expects a positive integer, got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min) throw new AgentError('E_BAD_ARGUMENT', `${option} expects an integer >= ${min}, got "${text}"`);
+  return n;
+}
+
+function parseReplicaMode(text: string): ReplicaMode {
+  const mode = REPLICA_MODES.find((m) => m === text);
+  if (mode === undefined) throw new AgentError('E_BAD_ARGUMENT', `--replica-mode takes ${REPLICA_MODES.join(', ')}, got "${text}"`);
+  return mode;
+}
+
+function parseMBps(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new AgentError('E_BAD_ARGUMENT', `--max-read-mbps expects a positive number of MB/s, got "${text}"`);
   return n;
 }
 
@@ -76,6 +96,8 @@ function summary(r: ExtractReport): string {
   const sec = r.elapsedMs / 1000;
   const rate = sec > 0 ? ` (${(r.dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${Math.round(r.rows / sec).toLocaleString('en-US')} rows/s)` : '';
   lines.push(`${r.rows.toLocaleString('en-US')} rows, ${formatMB(r.csvBytes)} of CSV in ${sec.toFixed(1)} s${rate}`);
+  const rd = r.read;
+  lines.push(`read: replica mode ${rd.replicaMode} over ${rd.nodes.length} node(s), ${rd.workers === 0 ? 'in this thread' : `${rd.workers} worker(s)`}${rd.snapshotTag === null ? '' : `, snapshot ${rd.snapshotTag}`}${rd.bandwidthMBps === null ? '' : `, at most ${rd.bandwidthMBps} MB/s per node`}`);
   if (r.complete) lines.push(`complete: ${r.root}/manifest.json and ${r.root}/dms/`);
   else if (r.aborted) lines.push('interrupted: run the same command again with the same --resume file to continue');
   else lines.push(`INCOMPLETE (no manifest written):\n${r.errorSummary}`);
@@ -99,6 +121,10 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
     'sse-kms-key-id': { type: 'string' },
     'part-size': { type: 'string' },
     'queue-size': { type: 'string' },
+    workers: { type: 'string' },
+    'replica-mode': { type: 'string' },
+    'max-read-mbps': { type: 'string' },
+    'snapshot-tag': { type: 'string' },
     json: { type: 'boolean' },
   });
   const dataDirs = values['data-dir'] ?? [];
@@ -119,7 +145,15 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
   if (!isS3 && Object.keys(s3).length > 0) throw new AgentError('E_BAD_ARGUMENT', '--region, --endpoint, --profile, --sse, --part-size and --queue-size apply to an s3:// --out only');
   const chunkSizeBytes = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'], '--chunk-size');
   const nowInSec = parseNow(values.now);
-  const keyspace = values.keyspace ?? (await pickKeyspace(dataDirs));
+  const nodes = dataDirs.map((d) => ({ name: d, dataDirs: d.split(',').filter((x) => x !== '') }));
+  const flatDirs = nodes.flatMap((n) => n.dataDirs);
+  const keyspace = values.keyspace ?? (await pickKeyspace(flatDirs));
+  const read = {
+    workers: values.workers === undefined ? availableParallelism() : parseCount(values.workers, '--workers', 0),
+    ...(values['replica-mode'] === undefined ? {} : { replicaMode: parseReplicaMode(values['replica-mode']) }),
+    ...(values['max-read-mbps'] === undefined ? {} : { bandwidthMBps: parseMBps(values['max-read-mbps']) }),
+    ...(values['snapshot-tag'] === undefined ? {} : { snapshotTag: values['snapshot-tag'] }),
+  };
 
   const sink: Sink = openSink(values.out, s3);
   const view = progressView(io.stderr, { tty: io.isTTY });
@@ -127,7 +161,7 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
   try {
     report = await runExtract(
       {
-        dataDirs, keyspace, sink, nowInSec,
+        nodes, keyspace, sink, nowInSec, read,
         ...(values.table === undefined ? {} : { tables: values.table }),
         ...(values.schema === undefined ? {} : { schemaFile: values.schema }),
         ...(chunkSizeBytes === undefined ? {} : { chunkSizeBytes }),

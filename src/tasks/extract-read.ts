@@ -17,6 +17,7 @@ import { readNodeTopology, readKeyspaceReplication, ringFromTopologies } from '.
 import { parallelTableRecords, sequentialTableRows } from '../cluster/parallel.js';
 import type { Placement, ReplicaMode } from '../cluster/replicas.js';
 import { AgentError } from '../errors.js';
+import { bufferReclaimer } from '../util/reclaim.js';
 import type { DataRoot } from './extract-plan.js';
 import { batchEncoder } from './encode-batch.js';
 import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory } from './extract-source.js';
@@ -25,6 +26,8 @@ export const RANGE_DATA_BYTES = 4 * 1024 * 1024;
 /** batches a worker may have waiting for the consumer, and their size */
 export const WORKER_MAX_IN_FLIGHT = 12;
 export const WORKER_BATCH_BYTES = 1 << 20;
+/** the main thread collects after this many bytes of batches (util/reclaim.ts) */
+export const MAIN_RECLAIM_BYTES = 16 << 20;
 
 export interface RecordReadOptions {
   readonly workers: number;
@@ -78,9 +81,11 @@ export function recordSourceFor(r: RecordReadOptions): RecordSourceFactory {
           ...(opts.signal === undefined ? {} : { signal: opts.signal }),
           ...(r.workerUrl === undefined ? {} : { workerUrl: r.workerUrl }),
         });
+        const reclaim = bufferReclaimer(MAIN_RECLAIM_BYTES);
         for await (const b of run) {
           if (b.dataBytes > 0) opts.onDataBytes?.(b.dataBytes);
           yield b.batch;
+          reclaim(b.batch.bytes.byteLength);
         }
         stats = run.summary().csvStats;
       },
