@@ -13,6 +13,7 @@ export const ERROR_CATALOG = {
   E_SCHEMA: { status: 422, hint: 'The schema is missing, cannot be parsed, or does not match the data.' },
   E_BAD_ARGUMENT: { status: 400, hint: 'Check the command line or request against the documentation.' },
   E_NOT_FOUND: { status: 404, hint: 'Check the path, keyspace and table names.' },
+  E_TABLE_CHANGING: { status: 409, hint: "Compaction kept deleting the table's SSTables between listing and opening them; retry later, or read a snapshot (read.snapshotTag: nodetool snapshot -t <tag>) whose files stay put." },
   E_IO: { status: 500, hint: 'An operating-system read or write failed; see the cause.' },
   E_SSH_UNREACHABLE: { status: 502, hint: 'The node did not accept an SSH connection (refused, timed out or unknown name); check host, sshPort, firewalls and that sshd runs on the node.' },
   E_SSH_AUTH: { status: 502, hint: 'The node refused the SSH credentials; check the user, the private key or password secret, and the key passphrase.' },

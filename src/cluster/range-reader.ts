@@ -10,14 +10,15 @@
  *
  * Memory: per SSTable the summary tokens (one bigint per ~128 partitions) and, per seek, one Index.db
  * read of up to 1 MiB.
+ *
+ * Nothing here reads a path: Summary.db comes from the bytes read at openSSTable and Index.db from its
+ * handle pinned there, so ranges read after compaction deleted the files still see the same SSTable.
  */
 import { AgentError } from '../errors.js';
 import type { CqlRow } from '../merge/rows.js';
 import { mergeToCqlRows } from '../merge/merge.js';
 import { partitionerFromClass, type Partitioner } from '../merge/partitioner.js';
 import type { TableSchema } from '../schema/model.js';
-import { readOptionalComponent } from '../sstable/io/components.js';
-import { readIndexEntries } from '../sstable/io/index-file.js';
 import { parseSummary } from '../sstable/io/summary.js';
 import type { EventBatches } from '../sstable/model.js';
 import { mergeOptionsFor, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
@@ -35,11 +36,11 @@ export class SSTableSeeker {
     private readonly lastToken: bigint | null,
   ) {}
 
-  /** Reads and parses Summary.db (absent: every seek scans Index.db from its start). */
+  /** Parses the Summary.db read at open (absent: every seek scans Index.db from its start). */
   static async open(table: OpenedSSTable): Promise<SSTableSeeker> {
     const partitioner = partitionerFromClass(table.statistics.partitioner);
     const desc = table.descriptor;
-    const bytes = await readOptionalComponent(desc, 'Summary.db');
+    const bytes = table.summary;
     if (bytes === null || tokenSpace(partitioner.className) === null) return new SSTableSeeker(table, partitioner, [], [], null, null);
     const summary = parseSummary(bytes, desc.version, desc.componentPath('Summary.db'));
     const tokens = summary.entries.map((e) => partitioner.token(e.key) as bigint);
@@ -57,7 +58,8 @@ export class SSTableSeeker {
   /**
    * Uncompressed Data.db offset of the first partition whose token is > bound (null bound: 0); the data
    * length when there is none.
-   * @throws AgentError E_BAD_ARGUMENT for a numeric bound on a partitioner without numeric tokens
+   * @throws AgentError E_BAD_ARGUMENT for a numeric bound on a partitioner without numeric tokens;
+   *   E_MISSING_COMPONENT when the SSTable has no Index.db or was opened without it
    */
   async offsetAfter(bound: bigint | null, signal?: AbortSignal): Promise<number> {
     const length = this.table.data.uncompressedLength;
@@ -69,8 +71,13 @@ export class SSTableSeeker {
     if (this.lastToken !== null && bound >= this.lastToken) return length;
     const i = summarySeekIndex(this.tokens, bound);
     const start = i < 0 ? 0 : (this.indexPositions[i] as number);
+    const index = this.table.index;
+    if (index === null) {
+      const why = this.table.descriptor.components.has('Index.db') ? 'was opened without it (openSSTable index: false)' : 'has none';
+      throw new AgentError('E_MISSING_COMPONENT', `Index.db is needed to read a token range, but the SSTable ${why}`, { file: this.table.descriptor.componentPath('Index.db') });
+    }
     const opts = signal === undefined ? { start } : { start, signal };
-    for await (const entry of readIndexEntries(this.table.descriptor, opts)) {
+    for await (const entry of index.entries(opts)) {
       if ((this.partitioner.token(entry.key) as bigint) > bound) return entry.position;
     }
     return length;

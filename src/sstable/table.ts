@@ -12,7 +12,9 @@ import { partitionerFromClass } from '../merge/partitioner.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { ColumnDef, TableSchema } from '../schema/model.js';
 import { isV3, type SSTableDescriptor } from './io/descriptor.js';
+import { readComponent } from './io/components.js';
 import { openDataSource, type DataSource } from './io/data-source.js';
+import { openIndexFile, type IndexFile } from './io/index-file.js';
 import { readStatistics, type Statistics } from './io/statistics.js';
 import type { EventBatches } from './model.js';
 import { compareValues, mergeCounterContexts } from './types/index.js';
@@ -22,20 +24,63 @@ import { readV2 } from './v2/reader.js';
 import { buildV3Layout } from './v3/layout.js';
 import { readV3, type ReadOptions } from './v3/reader.js';
 
+/**
+ * An SSTable pinned for reading: Data.db and Index.db stay open until closeAll, and the small components
+ * were read whole at open, so nothing is read by path afterwards and compaction may delete the files
+ * meanwhile (an open descriptor keeps an unlinked file readable; see io/data-source.ts).
+ */
 export interface OpenedSSTable {
   readonly descriptor: SSTableDescriptor;
   readonly statistics: Statistics;
   readonly data: DataSource;
+  /** Index.db, open; null when the SSTable was listed without one or opened with `index: false` */
+  readonly index: IndexFile | null;
+  /** Summary.db bytes; null when absent */
+  readonly summary: Uint8Array | null;
 }
 
-export async function openSSTable(descriptor: SSTableDescriptor): Promise<OpenedSSTable> {
+export interface OpenSSTableOptions {
+  /** keep Index.db open for token-range seeks (src/cluster/range-reader.ts); default true. Readers of
+   *  whole SSTables pass false to hold one descriptor per SSTable instead of two. */
+  readonly index?: boolean;
+}
+
+/**
+ * Opens every component a read will need. On failure nothing stays open.
+ * @throws AgentError E_MISSING_COMPONENT (with the ENOENT as its cause when a file vanished), E_IO, and
+ *   the format errors of Statistics.db / CompressionInfo.db / CRC.db
+ */
+export async function openSSTable(descriptor: SSTableDescriptor, opts: OpenSSTableOptions = {}): Promise<OpenedSSTable> {
   const statistics = await readStatistics(descriptor);
+  // Summary.db is optional (SSTableReader rebuilds it when absent), but one listed and gone now means
+  // compaction is deleting the SSTable: an error the caller may re-plan on (catalog/open-table.ts).
+  const summary = descriptor.components.has('Summary.db') ? await readComponent(descriptor, 'Summary.db') : null;
   const data = await openDataSource(descriptor);
-  return { descriptor, statistics, data };
+  let index: IndexFile | null = null;
+  if ((opts.index ?? true) && descriptor.components.has('Index.db')) {
+    try {
+      index = await openIndexFile(descriptor);
+    } catch (e) {
+      await data.close().catch(() => undefined);
+      throw e;
+    }
+  }
+  return { descriptor, statistics, data, index, summary };
 }
 
+/** Closes every handle of the given SSTables; all are closed even if one fails (the first failure is thrown). */
 export async function closeAll(tables: readonly OpenedSSTable[]): Promise<void> {
-  for (const t of tables) await t.data.close();
+  let failure: unknown = null;
+  for (const t of tables) {
+    for (const c of [t.data, t.index]) {
+      try {
+        await c?.close();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  }
+  if (failure !== null) throw failure;
 }
 
 /** The columns cells are decoded into: TableSchema.columns (ordinals are shared with CqlRow.values). */

@@ -1,11 +1,16 @@
 /**
  * The uncompressed byte stream of Data.db, delivered chunk by chunk with every checksum verified (§3).
  *
+ * Pinning: Data.db is opened once, by openDataSource, and every iteration reads that one handle with
+ * positional reads until close(). A live node's compaction may unlink the file at any moment; an open
+ * descriptor keeps an unlinked file readable (POSIX; through sshfs the sftp server holds the remote
+ * descriptor), so a source opened before compaction still delivers the whole file, never part of it.
+ *
  * Ownership: every DataChunk.bytes is a buffer of its own that this module never writes again, so
  * consumers may keep views into it for as long as they like; a view keeps one chunk alive. Memory per
  * active iteration: two read batches (READ_BATCH_BYTES each) plus the chunks the consumer still holds.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AgentError, isAgentError } from '../../errors.js';
 import { checksumFunction } from './checksum.js';
 import {
@@ -13,7 +18,7 @@ import {
   type ChunkLayout, type ReadBatch,
 } from './chunk-plan.js';
 import { parseCompressionInfo } from './compression-info.js';
-import { mapFsError, readComponent, readOptionalComponent, readToc } from './components.js';
+import { mapFsError, readComponent, readToc } from './components.js';
 import { decompressorFor, type Decompressor } from './decompress.js';
 import { chunkChecksumAlgorithm, type SSTableDescriptor } from './descriptor.js';
 
@@ -40,9 +45,12 @@ export interface DataSource {
   readonly compressor: string | null;
   /** compression chunk length, or the CRC.db chunk size (64 KiB default) for uncompressed files */
   readonly chunkLength: number;
-  /** Chunks in order, covering [start, end) with whole chunks. Each iteration opens and closes its own file handle. */
+  /**
+   * Chunks in order, covering [start, end) with whole chunks. Iterations (any number, concurrent ones
+   * included) share the Data.db handle opened by openDataSource; none opens the path again.
+   */
   chunks(opts?: ChunkOptions): AsyncIterable<DataChunk>;
-  /** Closes the handles of iterations still running; later chunks() calls throw. */
+  /** Closes the Data.db handle (after reads in flight land); iterations still running and later chunks() calls throw. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -57,16 +65,36 @@ interface Plan {
   readonly checksum: (data: Uint8Array, initial?: number) => number;
 }
 
-/** Opens Data.db of an sstable: reads CompressionInfo.db or CRC.db and checks the chunk layout against the file size. */
+/**
+ * Opens Data.db of an sstable and keeps the handle until close(): reads CompressionInfo.db or CRC.db
+ * whole and checks the chunk layout against the size of the opened file.
+ * @throws AgentError E_MISSING_COMPONENT (Data.db or a component it needs is absent; an ENOENT from the
+ *   file system is kept as the cause), E_IO, E_UNSUPPORTED_COMPRESSOR, E_TRUNCATED, E_BAD_FORMAT
+ */
 export async function openDataSource(desc: SSTableDescriptor): Promise<DataSource> {
   const path = desc.dataPath;
   const toc = await readToc(desc);
   if (!desc.components.has('CompressionInfo.db') && toc !== null && toc.has('CompressionInfo.db')) {
     throw new AgentError('E_MISSING_COMPONENT', 'TOC.txt lists CompressionInfo.db but the file is absent; Data.db cannot be decompressed without it', { file: desc.componentPath('CompressionInfo.db') });
   }
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw mapFsError(e, path, 'Data.db');
+  }
+  try {
+    return new FileDataSource(path, fh, await planFor(desc, fh, path));
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function planFor(desc: SSTableDescriptor, fh: FileHandle, path: string): Promise<{ plan: Plan; compressor: string | null }> {
   let fileLength: number;
   try {
-    fileLength = (await stat(path)).size;
+    fileLength = (await fh.stat()).size;
   } catch (e) {
     throw mapFsError(e, path, 'Data.db');
   }
@@ -85,14 +113,23 @@ export async function openDataSource(desc: SSTableDescriptor): Promise<DataSourc
     compressor = info.compressor;
     plan = { layout, decompress, crcs: null, checksum };
   } else {
-    const crcBytes = await readOptionalComponent(desc, 'CRC.db');
+    // A listed CRC.db that vanished is an error, not a silent loss of verification.
+    const crcBytes = desc.components.has('CRC.db') ? await readComponent(desc, 'CRC.db') : null;
     if (crcBytes === null) {
       plan = { layout: plainLayout(DEFAULT_PLAIN_CHUNK, fileLength), decompress: null, crcs: null, checksum };
     } else {
       plan = plainPlanFromCrc(crcBytes, desc.componentPath('CRC.db'), path, fileLength, checksum);
     }
   }
-  return new FileDataSource(path, compressor, plan);
+  return { plan, compressor };
+}
+
+/**
+ * Where each chunk of a source made by openDataSource lies in Data.db (its on-disk bytes, e.g. for
+ * bandwidth accounting), known since open, so no component is read again; null for other DataSources.
+ */
+export function dataChunkLayout(source: DataSource): ChunkLayout | null {
+  return source instanceof FileDataSource ? source.layout : null;
 }
 
 /** CRC.db: i32 chunk size, then one u32 per chunk of Data.db (§1.2). */
@@ -165,23 +202,33 @@ async function readFully(fh: FileHandle, bufs: Uint8Array[], position: number, p
 class FileDataSource implements DataSource {
   readonly uncompressedLength: number;
   readonly chunkLength: number;
-  private readonly handles = new Set<FileHandle>();
-  private closed = false;
+  readonly compressor: string | null;
+  private readonly plan: Plan;
+  private closing: Promise<void> | null = null;
 
-  constructor(readonly path: string, readonly compressor: string | null, private readonly plan: Plan) {
-    this.uncompressedLength = plan.layout.dataLength;
-    this.chunkLength = plan.layout.chunkLength;
+  get layout(): ChunkLayout {
+    return this.plan.layout;
+  }
+
+  constructor(readonly path: string, private readonly fh: FileHandle, planned: { plan: Plan; compressor: string | null }) {
+    this.plan = planned.plan;
+    this.compressor = planned.compressor;
+    this.uncompressedLength = planned.plan.layout.dataLength;
+    this.chunkLength = planned.plan.layout.chunkLength;
   }
 
   chunks(opts: ChunkOptions = {}): AsyncIterable<DataChunk> {
     return { [Symbol.asyncIterator]: () => this.iterate(opts) };
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    const open = [...this.handles];
-    this.handles.clear();
-    for (const fh of open) await fh.close();
+  close(): Promise<void> {
+    // FileHandle.close() waits for the reads in flight, so no prefetch lands in a reused descriptor.
+    this.closing ??= this.fh.close();
+    return this.closing;
+  }
+
+  private closedError(): AgentError {
+    return new AgentError('E_BAD_ARGUMENT', 'data source already closed', { file: this.path });
   }
 
   private async *iterate(opts: ChunkOptions): AsyncGenerator<DataChunk> {
@@ -191,20 +238,14 @@ class FileDataSource implements DataSource {
     if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(end)) {
       throw new AgentError('E_BAD_ARGUMENT', `invalid chunk range [${start}, ${end})`, { file: this.path });
     }
-    if (this.closed) throw new AgentError('E_BAD_ARGUMENT', 'data source already closed', { file: this.path });
+    if (this.closing !== null) throw this.closedError();
     const { first, last } = chunkRange(layout, start, end);
     if (first > last) return;
     const signal = opts.signal;
     signal?.throwIfAborted();
     const verify = opts.verify ?? true;
     const batches = planBatches(layout, first, last);
-    let fh: FileHandle;
-    try {
-      fh = await open(this.path, 'r');
-    } catch (e) {
-      throw mapFsError(e, this.path, 'Data.db');
-    }
-    this.handles.add(fh);
+    const fh = this.fh;
     // Compressed: two read buffers used alternately (one being consumed, one being prefetched); their
     // contents never escape because every chunk is decompressed into a new buffer.
     // Uncompressed: one new buffer per chunk, filled by the same single readv(), so a consumer holding a
@@ -234,9 +275,12 @@ class FileDataSource implements DataSource {
         const current = pending as InFlight;
         const failure = await current.done;
         pending = null;
-        if (failure !== null) throw failure;
+        if (failure !== null) throw this.closing !== null ? this.closedError() : failure;
         signal?.throwIfAborted();
-        if (k + 1 < batches.length) pending = startRead(k + 1);
+        if (k + 1 < batches.length) {
+          if (this.closing !== null) throw this.closedError();
+          pending = startRead(k + 1);
+        }
         const batch = batches[k] as ReadBatch;
         const whole = current.bufs[0] as Uint8Array;
         for (let i = batch.first; i < batch.first + batch.count; i++) {
@@ -248,9 +292,9 @@ class FileDataSource implements DataSource {
         }
       }
     } finally {
-      // A prefetch may still be running when the consumer stops early; let it land before closing.
+      // A prefetch may still be running when the consumer stops early; let it land, so that a stopped
+      // iteration leaves no read behind on the shared handle.
       if (pending !== null) await pending.done;
-      if (this.handles.delete(fh)) await fh.close();
     }
   }
 

@@ -90,28 +90,86 @@ export interface IndexReadOptions {
   signal?: AbortSignal;
 }
 
-/** Streams Index.db entries with one read() per ~1 MiB; the file handle is closed when iteration ends. */
-export async function* readIndexEntries(desc: SSTableDescriptor, opts: IndexReadOptions = {}): AsyncGenerator<IndexEntry> {
+/**
+ * Index.db opened once and kept until close(): every entries() call reads this handle with positional
+ * reads, never the path again, so compaction may unlink the file after open (see data-source.ts).
+ */
+export interface IndexFile {
+  readonly path: string;
+  /** file size at open */
+  readonly length: number;
+  /** Entries with one read() per ~1 MiB; concurrent iterations may share the file. */
+  entries(opts?: IndexReadOptions): AsyncIterable<IndexEntry>;
+  /** Closes the handle after the reads in flight; iterations still running and later calls throw. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens Index.db of an sstable.
+ * @throws AgentError E_MISSING_COMPONENT when it is absent (the ENOENT is kept as the cause), E_IO
+ */
+export async function openIndexFile(desc: SSTableDescriptor): Promise<IndexFile> {
   const file = desc.componentPath('Index.db');
-  const v3 = isV3(desc.version);
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
   } catch (e) {
     throw mapFsError(e, file, 'Index.db');
   }
+  let length: number;
   try {
-    const fileLength = (await fh.stat()).size;
+    length = (await fh.stat()).size;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw mapFsError(e, file, 'Index.db');
+  }
+  return new PinnedIndexFile(file, fh, length, isV3(desc.version));
+}
+
+/** Streams Index.db entries of a descriptor through a handle of its own, closed when iteration ends. */
+export async function* readIndexEntries(desc: SSTableDescriptor, opts: IndexReadOptions = {}): AsyncGenerator<IndexEntry> {
+  const index = await openIndexFile(desc);
+  try {
+    yield* index.entries(opts);
+  } finally {
+    await index.close();
+  }
+}
+
+class PinnedIndexFile implements IndexFile {
+  private closing: Promise<void> | null = null;
+
+  constructor(readonly path: string, private readonly fh: FileHandle, readonly length: number, private readonly v3: boolean) {}
+
+  entries(opts: IndexReadOptions = {}): AsyncIterable<IndexEntry> {
+    return { [Symbol.asyncIterator]: () => this.iterate(opts) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.fh.close();
+    return this.closing;
+  }
+
+  private async *iterate(opts: IndexReadOptions): AsyncGenerator<IndexEntry> {
+    const { fh, path: file, v3 } = this;
+    const fileLength = this.length;
     const limit = Math.min(opts.end ?? fileLength, fileLength);
     let pos = opts.start ?? 0;
     let want = READ_BYTES;
     while (pos < limit) {
       opts.signal?.throwIfAborted();
+      if (this.closing !== null) throw new AgentError('E_BAD_ARGUMENT', 'Index.db already closed', { file });
       const length = Math.min(want, fileLength - pos);
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, pos + got);
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(buf, got, length - got, pos + got));
+        } catch (e) {
+          if (this.closing !== null) throw new AgentError('E_BAD_ARGUMENT', 'Index.db already closed', { file });
+          throw new AgentError('E_IO', `read failed: ${(e as Error).message}`, { file, offset: pos + got }, { cause: e });
+        }
         if (bytesRead === 0) throw new AgentError('E_TRUNCATED', 'Index.db shrank while being read', { file, offset: pos + got });
         got += bytesRead;
       }
@@ -132,7 +190,5 @@ export async function* readIndexEntries(desc: SSTableDescriptor, opts: IndexRead
       }
       pos += off;
     }
-  } finally {
-    await fh.close();
   }
 }

@@ -31,6 +31,14 @@ async function readAll(src: DataSource, opts: Parameters<DataSource['chunks']>[0
   return { bytes: Buffer.concat(chunks.map((c) => c.bytes)), chunks };
 }
 
+async function readAllAndClose(src: DataSource): Promise<unknown> {
+  try {
+    return await readAll(src);
+  } finally {
+    await src.close();
+  }
+}
+
 async function expectAgentError(p: Promise<unknown>, code: string): Promise<import('../../../src/errors.js').AgentError> {
   try {
     await p;
@@ -260,7 +268,7 @@ describe.runIf(haveCorpus)('damaged sstables (copied to a temp dir)', () => {
     const d = desc as SSTableDescriptor;
     const size = statSync(d.dataPath).size;
     await truncate(d.dataPath, Math.floor(size / 2));
-    const err = await expectAgentError(openDataSource(d).then(readAll), 'E_TRUNCATED');
+    const err = await expectAgentError(openDataSource(d).then(readAllAndClose), 'E_TRUNCATED');
     expect(err.location.file).toBe(d.dataPath);
     expect(err.location.chunk).toBeTypeOf('number');
   });
@@ -270,7 +278,7 @@ describe.runIf(haveCorpus)('damaged sstables (copied to a temp dir)', () => {
     const [desc] = await listSSTables(dir);
     const d = desc as SSTableDescriptor;
     await truncate(d.dataPath, 5 * 65536);
-    const err = await expectAgentError(openDataSource(d).then(readAll), 'E_TRUNCATED');
+    const err = await expectAgentError(openDataSource(d).then(readAllAndClose), 'E_TRUNCATED');
     expect(err.location.file).toBe(d.dataPath);
   });
 
@@ -282,6 +290,7 @@ describe.runIf(haveCorpus)('damaged sstables (copied to a temp dir)', () => {
     await truncate(d.dataPath, 1000);
     const err = await expectAgentError(readAll(src), 'E_TRUNCATED');
     expect(err.location).toMatchObject({ file: d.dataPath, chunk: 0, offset: 0 });
+    await src.close();
   });
 
   it('CompressionInfo.db deleted while TOC.txt names it -> E_MISSING_COMPONENT', async () => {
