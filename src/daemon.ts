@@ -8,7 +8,7 @@
  * the logs.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,8 @@ import { buildServer } from './api/server.js';
 import { loadTlsOptions } from './api/tls.js';
 import type { FrozenSettings } from './config/load.js';
 import { resolveSecret } from './config/secrets.js';
+import { clearSnapshots, takeSnapshots } from './cluster/snapshot.js';
+import { sshTargetOf, type SshTarget } from './cluster/ssh.js';
 import { AgentError } from './errors.js';
 import { createRootLogger, type Logger } from './log.js';
 import { mountTargets } from './mount/layout.js';
@@ -28,7 +30,8 @@ import type { Sink } from './sink/sink.js';
 import { FileCheckpointStore } from './tasks/checkpoint.js';
 import { runExtract } from './tasks/extract.js';
 import { TaskRunner } from './tasks/runner.js';
-import type { ExtractFn, ExtractJob, MountPort, MountStatus } from './tasks/runner-port.js';
+import type { TaskRecord } from './tasks/model.js';
+import type { ExtractFn, ExtractJob, MountPort, MountStatus, NodeDataDirs } from './tasks/runner-port.js';
 import { TaskStore } from './tasks/store.js';
 import { abortError } from './util/abort.js';
 
@@ -46,6 +49,8 @@ export interface DaemonDeps {
   readonly port?: number;
   /** ms between progress writes to task.json (default 1000) */
   readonly progressSaveIntervalMs?: number;
+  /** clears the snapshot of a deleted snapshot-mode task (default: none to clear) */
+  readonly snapshots?: SnapshotPort;
 }
 
 export interface DaemonHandle {
@@ -79,6 +84,7 @@ export function unmanagedMounts(settings: FrozenSettings): MountPort {
     unmount: async () => refuse(),
     unmountAll: async () => undefined,
     dataDirectories: async () => statuses().flatMap((s) => s.dataDirs).filter((d) => existsSync(d)),
+    nodeDataDirectories: async () => statuses().map((s) => ({ host: s.host, dataDirs: s.dataDirs.filter((d) => existsSync(d)) })),
   };
 }
 
@@ -125,6 +131,14 @@ export function managedMounts(manager: MountManager): MountPort {
       await manager.unmountAll();
     },
     dataDirectories: async () => manager.targets().filter((t) => t.role === 'data' && existsSync(t.mountPoint)).map((t) => t.mountPoint),
+    nodeDataDirectories: async () => {
+      const byHost = new Map<string, string[]>();
+      for (const t of manager.targets()) {
+        if (t.role !== 'data' || !existsSync(t.mountPoint)) continue;
+        byHost.set(t.host, [...(byHost.get(t.host) ?? []), t.mountPoint]);
+      }
+      return [...byHost].map(([host, dataDirs]) => ({ host, dataDirs }));
+    },
   };
 }
 
@@ -146,24 +160,80 @@ function sinkOf(job: ExtractJob): Sink {
   });
 }
 
+/** `nodetool snapshot` / `clearsnapshot` on every configured node, over SSH (cluster/snapshot.ts). */
+export interface SnapshotPort {
+  take(tag: string, keyspace: string): Promise<void>;
+  clear(tag: string, keyspace: string): Promise<void>;
+}
+
+/** A task's snapshot tag: one per task, so a resumed run reads the snapshot its checkpoint was made from. */
+export function snapshotTagOf(taskId: string): string {
+  return `cassandra-extractor-${taskId}`;
+}
+
+/** The SnapshotPort of the settings' nodes (their SSH settings; secrets resolved when used). */
+export function sshSnapshots(settings: FrozenSettings, env: Readonly<Record<string, string | undefined>>): SnapshotPort {
+  const targets = async (): Promise<SshTarget[]> => {
+    if (settings.nodes.length === 0) throw new AgentError('E_BAD_ARGUMENT', 'snapshot mode needs the nodes in the settings (cassandra-extractor --configure)');
+    return Promise.all(settings.nodes.map((n) => sshTargetOf(n, env)));
+  };
+  return {
+    take: async (tag, keyspace) => {
+      await takeSnapshots(await targets(), keyspace, tag);
+    },
+    clear: async (tag, keyspace) => {
+      await clearSnapshots(await targets(), tag, { keyspace });
+    },
+  };
+}
+
+/** The runner's onDelete for snapshot-mode tasks: clears the task's snapshot (nothing if none was taken). */
+export function deleteSnapshotOf(snapshots: SnapshotPort): (rec: TaskRecord, checkpointDir: string) => Promise<void> {
+  return async (rec, checkpointDir) => {
+    if (rec.spec.readFrom !== 'snapshot' || !existsSync(join(checkpointDir, 'snapshot-taken'))) return;
+    await snapshots.clear(snapshotTagOf(rec.id), rec.spec.keyspace);
+  };
+}
+
 /**
  * The real pipeline (tasks/extract.ts) behind the runner's port. Its checkpoint is
  * `<task dir>/checkpoint/checkpoint.json`; a cancelled run (report.aborted) becomes a rejection, and
  * a table lost to a full disk becomes E_DISK_FULL, so the runner pauses the task instead of failing it.
- * Not yet honoured by the pipeline: replica modes other than merge (refused), parallelism and
- * bandwidth limits, deleteLocalAfterUpload (S3 sinks write straight to the bucket).
+ *
+ * The task's settings: replica mode, `parallelism` decoding workers, `readMBpsPerNode` per node
+ * (0 = unlimited), and `readFrom: snapshot`: the first run takes the task's snapshot on every node
+ * (a resumed run reads the same one), and a completed run clears it.
+ * Not honoured: uploadMBps, deleteLocalAfterUpload (S3 sinks write straight to the bucket).
  */
-export function pipelineExtract(version: string): ExtractFn {
+export function pipelineExtract(version: string, snapshots?: SnapshotPort): ExtractFn {
   return async (job, run) => {
-    if (job.replicaMode !== 'merge') throw new AgentError('E_UNSUPPORTED_FEATURE', `replica mode "${job.replicaMode}" is not available yet; use "merge"`);
     await mkdir(job.checkpointDir, { recursive: true, mode: 0o700 });
+    const checkpointFile = join(job.checkpointDir, 'checkpoint.json');
+    const tag = job.readFrom === 'snapshot' ? snapshotTagOf(job.taskId) : null;
+    if (tag !== null) {
+      if (snapshots === undefined) throw new AgentError('E_UNSUPPORTED_FEATURE', 'snapshot mode needs SSH access to the nodes; this agent has none configured');
+      const marker = join(job.checkpointDir, 'snapshot-taken');
+      if (!existsSync(marker)) {
+        run.log('info', `taking snapshot ${tag} of ${job.keyspace} on every node`);
+        await snapshots.take(tag, job.keyspace);
+        await writeFile(marker, `${tag}\n`, { mode: 0o600 });
+      }
+    }
     const sink = sinkOf(job);
     try {
       const report = await runExtract(
-        { dataDirs: job.dataDirs, keyspace: job.keyspace, tables: job.tables, sink, chunkSizeBytes: job.chunkSizeBytes, nowInSec: Math.floor(Date.now() / 1000), generator: `cassandra-extractor ${version}` },
+        {
+          nodes: job.nodes.map((n) => ({ name: n.host, dataDirs: n.dataDirs })), keyspace: job.keyspace, tables: job.tables, sink, chunkSizeBytes: job.chunkSizeBytes,
+          nowInSec: Math.floor(Date.now() / 1000), generator: `cassandra-extractor ${version}`,
+          read: {
+            workers: job.parallelism, replicaMode: job.replicaMode,
+            ...(job.readMBpsPerNode > 0 ? { bandwidthMBps: job.readMBpsPerNode } : {}),
+            ...(tag === null ? {} : { snapshotTag: tag }),
+          },
+        },
         {
           signal: run.signal,
-          checkpoint: new FileCheckpointStore(join(job.checkpointDir, 'checkpoint.json')),
+          checkpoint: new FileCheckpointStore(checkpointFile),
           onProgress: (p) => {
             for (const t of p.tables) {
               if (t.state === 'queued') continue;
@@ -178,7 +248,14 @@ export function pipelineExtract(version: string): ExtractFn {
       const full = errors.find((e) => e.code === 'E_DISK_FULL');
       if (full !== undefined) throw new AgentError('E_DISK_FULL', `${full.table}: ${full.message}`);
       if (!report.complete && errors.length === 0) errors.push({ table: '*', code: 'E_INTERNAL', message: report.errorSummary || 'the export is incomplete' });
-      run.log('info', `${report.rows} rows in ${report.tables.length} table(s) to ${report.root}${report.complete ? '' : ` (incomplete: ${report.errorSummary})`}`);
+      const rd = report.read;
+      run.log('info', `${report.rows} rows in ${report.tables.length} table(s) to ${report.root}${report.complete ? '' : ` (incomplete: ${report.errorSummary})`}; replica mode ${rd.replicaMode} over ${rd.nodes.length} node(s), ${rd.workers} worker(s)${rd.snapshotTag === null ? ', live SSTables' : `, snapshot ${rd.snapshotTag}`}`);
+      if (report.complete && tag !== null && snapshots !== undefined) {
+        await snapshots.clear(tag, job.keyspace).then(
+          () => run.log('info', `snapshot ${tag} cleared`),
+          (e: unknown) => run.log('warn', `cannot clear snapshot ${tag}: ${(e as Error).message}; clear it with nodetool clearsnapshot -t ${tag}`),
+        );
+      }
       return { complete: report.complete, errors };
     } finally {
       await sink.close();
@@ -225,6 +302,8 @@ export async function startDaemon(settings: FrozenSettings, deps: DaemonDeps): P
     logger: logger.child({ component: 'tasks' }),
     outputFolder: settings.outputFolder,
     dataDirectories: () => mounts.dataDirectories(),
+    ...(mounts.nodeDataDirectories === undefined ? {} : { nodeDataDirectories: () => (mounts.nodeDataDirectories as () => Promise<NodeDataDirs[]>)() }),
+    ...(deps.snapshots === undefined ? {} : { onDelete: deleteSnapshotOf(deps.snapshots) }),
     ...(deps.progressSaveIntervalMs === undefined ? {} : { progressSaveIntervalMs: deps.progressSaveIntervalMs }),
   });
   const app = buildServer({

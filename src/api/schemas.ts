@@ -3,7 +3,7 @@
  * Request bodies reject unknown fields (a typo must not silently become a default). The TypeScript
  * shapes next to them are what the handlers see once Ajv has applied the defaults.
  */
-import type { MigrationType, ReplicaMode, S3Encryption } from '../tasks/model.js';
+import type { MigrationType, ReadFrom, ReplicaMode, S3Encryption } from '../tasks/model.js';
 
 export const NAME_PATTERN = '^[A-Za-z0-9_]{1,48}$';
 const ABS_PATH = { type: 'string', pattern: '^/', maxLength: 4096 } as const;
@@ -76,6 +76,7 @@ export const createTaskSchema = {
     sink: { $ref: 'Sink#' },
     migrationType: { type: 'string', enum: ['full-load', 'full-load-and-cdc'], default: 'full-load' },
     replicaMode: { type: 'string', enum: ['merge', 'primary-range', 'all'], default: 'merge' },
+    readFrom: { type: 'string', enum: ['live', 'snapshot'], default: 'live', description: 'snapshot: nodetool snapshot on every node over SSH, read it, clear it when the task completes or is deleted' },
     parallelism: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
     readMBpsPerNode: { type: 'number', minimum: 0, default: 0, description: 'MB/s (10^6 bytes) per node, 0 = unlimited' },
     uploadMBps: { type: 'number', minimum: 0, default: 0, description: 'MB/s, 0 = unlimited' },
@@ -92,6 +93,7 @@ export interface CreateTaskBody {
   sink: { kind: 'local'; path?: string } | { kind: 's3'; bucket: string; prefix: string; region?: string; endpoint?: string; encryption: S3Encryption };
   migrationType: MigrationType;
   replicaMode: ReplicaMode;
+  readFrom: ReadFrom;
   parallelism: number;
   readMBpsPerNode: number;
   uploadMBps: number;

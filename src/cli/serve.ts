@@ -6,10 +6,10 @@
 import { loadSettings } from '../config/load.js';
 import { DEFAULT_PATHS } from '../config/schema.js';
 import { AgentError } from '../errors.js';
-import { mountManagerFor, managedMounts, pipelineExtract, startDaemon, type DaemonDeps } from '../daemon.js';
+import { mountManagerFor, managedMounts, pipelineExtract, sshSnapshots, startDaemon, type DaemonDeps } from '../daemon.js';
 import { parse } from './args.js';
 
-export type ServeDeps = Omit<DaemonDeps, 'logger' | 'extract' | 'mounts'> & Partial<Pick<DaemonDeps, 'extract' | 'mounts'>>;
+export type ServeDeps = Omit<DaemonDeps, 'logger' | 'extract' | 'mounts' | 'snapshots'> & Partial<Pick<DaemonDeps, 'extract' | 'mounts' | 'snapshots'>>;
 
 /** Defaults: the real pipeline, and the sshfs mount manager of the settings (nodes mounted at start). */
 export async function runServe(argv: string[], deps: ServeDeps): Promise<number> {
@@ -20,7 +20,8 @@ export async function runServe(argv: string[], deps: ServeDeps): Promise<number>
   const daemon = await startDaemon(settings, {
     ...deps,
     env,
-    extract: deps.extract ?? pipelineExtract(deps.version),
+    extract: deps.extract ?? pipelineExtract(deps.version, sshSnapshots(settings, env)),
+    snapshots: deps.snapshots ?? sshSnapshots(settings, env),
     mounts: deps.mounts ?? managedMounts(mountManagerFor(settings, env)),
     mountOnStart: deps.mountOnStart ?? deps.mounts === undefined,
   });

@@ -8,6 +8,8 @@ import { AgentError } from '../errors.js';
 export type MigrationType = 'full-load' | 'full-load-and-cdc';
 /** merge: reconcile all replicas into one row set; primary-range: each node exports the token ranges it owns; all: every replica as read */
 export type ReplicaMode = 'merge' | 'primary-range' | 'all';
+/** live: the SSTables as they are (compaction may replace them meanwhile); snapshot: `nodetool snapshot` first, read that */
+export type ReadFrom = 'live' | 'snapshot';
 
 export type S3Encryption =
   | { readonly kind: 'none' }
@@ -35,7 +37,9 @@ export interface TaskSpec {
   readonly sink: SinkSpec;
   readonly migrationType: MigrationType;
   readonly replicaMode: ReplicaMode;
-  /** concurrent SSTable readers of this task */
+  /** absent in tasks stored before it existed: live */
+  readonly readFrom?: ReadFrom;
+  /** concurrent SSTable readers of this task (decoding worker threads) */
   readonly parallelism: number;
   /** read budget in MB/s (10^6 bytes) per node; 0 = unlimited */
   readonly readMBpsPerNode: number;

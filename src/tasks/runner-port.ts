@@ -3,7 +3,13 @@
  * from the mount manager (src/mount). The daemon adapts the real implementations to these ports;
  * tests inject fakes. Keeping the ports here means the runner and the API never import the pipeline.
  */
-import type { ReplicaMode, SinkSpec } from './model.js';
+import type { ReadFrom, ReplicaMode, SinkSpec } from './model.js';
+
+/** One node's data directories as the agent sees them (mount points or local paths). */
+export interface NodeDataDirs {
+  readonly host: string;
+  readonly dataDirs: readonly string[];
+}
 
 /** What one run of a task asks the extractor to do. */
 export interface ExtractJob {
@@ -12,7 +18,10 @@ export interface ExtractJob {
   readonly tables: readonly string[];
   /** Cassandra data directories to read (every replica's) */
   readonly dataDirs: readonly string[];
+  /** the same directories by node (replica modes need the nodes apart) */
+  readonly nodes: readonly NodeDataDirs[];
   readonly replicaMode: ReplicaMode;
+  readonly readFrom: ReadFrom;
   /** the sink, with a local path always filled in */
   readonly sink: SinkSpec;
   /** local staging directory of this task (the LOAD files before upload, or the output itself) */
@@ -80,4 +89,6 @@ export interface MountPort {
   unmountAll(): Promise<void>;
   /** local data directories of every node, as tasks read them */
   dataDirectories(): Promise<string[]>;
+  /** the same, by node; absent: each directory is a node of its own */
+  nodeDataDirectories?(): Promise<NodeDataDirs[]>;
 }

@@ -19,7 +19,7 @@ import {
   type ErrorInfo, type RunOutcome, type TaskEvent, type TaskProgress, type TaskRecord, type TaskSpec,
 } from './model.js';
 import { ProgressTracker } from './progress.js';
-import type { ExtractFn, ExtractJob, ExtractLogLevel } from './runner-port.js';
+import type { ExtractFn, ExtractJob, ExtractLogLevel, NodeDataDirs } from './runner-port.js';
 import type { TaskStore } from './store.js';
 
 /** LOAD file size when a task does not say (records written before the field existed) */
@@ -33,6 +33,10 @@ export interface TaskRunnerDeps {
   readonly outputFolder: string;
   /** data directories of the mounted nodes, for tasks that name none */
   readonly dataDirectories: () => Promise<string[]>;
+  /** called before a task's files are removed (e.g. to clear its snapshot); a failure is logged, the delete goes on */
+  readonly onDelete?: (rec: TaskRecord, checkpointDir: string) => Promise<void>;
+  /** the mounted data directories by node; absent: each directory is a node of its own */
+  readonly nodeDataDirectories?: () => Promise<NodeDataDirs[]>;
   readonly now?: () => number;
   /** how often progress is written to task.json while running, ms (default 1000) */
   readonly progressSaveIntervalMs?: number;
@@ -160,6 +164,11 @@ export class TaskRunner {
   async delete(id: string): Promise<void> {
     const rec = this.mustGet(id);
     if (isRunning(rec.state) || this.runs.has(id)) throw new AgentError('E_CONFLICT', `task ${id} is ${rec.state.kind}; stop it before deleting it`);
+    if (this.deps.onDelete !== undefined) {
+      await this.deps.onDelete(rec, this.deps.store.checkpointDir(id)).catch((e: unknown) => {
+        this.deps.logger.error({ taskId: id, err: e }, 'cleanup of the deleted task failed');
+      });
+    }
     this.tasks.delete(id);
     this.logs.delete(id);
     await this.deps.store.remove(id);
@@ -267,12 +276,15 @@ export class TaskRunner {
 
   private async job(rec: TaskRecord): Promise<ExtractJob> {
     const s = rec.spec;
-    const dataDirs = s.dataDirs.length > 0 ? [...s.dataDirs] : await this.deps.dataDirectories();
+    // dataDirs given in the task: each one is a node of its own (a node with several data directories is described by the mounts)
+    const mounted = s.dataDirs.length > 0 ? null : this.deps.nodeDataDirectories === undefined ? null : await this.deps.nodeDataDirectories();
+    const dataDirs = s.dataDirs.length > 0 ? [...s.dataDirs] : mounted !== null ? mounted.flatMap((n) => n.dataDirs) : await this.deps.dataDirectories();
     if (dataDirs.length === 0) throw new AgentError('E_BAD_ARGUMENT', 'no data directories: mount the nodes (POST /api/v1/mounts) or give dataDirs in the task');
+    const nodes = (mounted ?? dataDirs.map((d) => ({ host: d, dataDirs: [d] }))).filter((n) => n.dataDirs.length > 0);
     const localDir = s.sink.kind === 'local' && s.sink.path !== undefined ? s.sink.path : join(this.deps.outputFolder, rec.id);
     const sink = s.sink.kind === 'local' ? { kind: 'local' as const, path: localDir } : s.sink;
     return {
-      taskId: rec.id, keyspace: s.keyspace, tables: s.tables, dataDirs, replicaMode: s.replicaMode, sink, localDir,
+      taskId: rec.id, keyspace: s.keyspace, tables: s.tables, dataDirs, nodes, replicaMode: s.replicaMode, readFrom: s.readFrom ?? 'live', sink, localDir,
       parallelism: s.parallelism, readMBpsPerNode: s.readMBpsPerNode, uploadMBps: s.uploadMBps,
       deleteLocalAfterUpload: s.deleteLocalAfterUpload, chunkSizeBytes: s.chunkSizeBytes ?? DEFAULT_CHUNK_BYTES, checkpointDir: this.deps.store.checkpointDir(rec.id),
     };

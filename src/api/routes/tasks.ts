@@ -21,7 +21,7 @@ export function specFromBody(b: CreateTaskBody): TaskSpec {
       };
   return {
     name: b.name ?? '', keyspace: b.keyspace, tables: b.tables, sink,
-    migrationType: b.migrationType ?? 'full-load', replicaMode: b.replicaMode ?? 'merge', parallelism: b.parallelism ?? 4,
+    migrationType: b.migrationType ?? 'full-load', replicaMode: b.replicaMode ?? 'merge', readFrom: b.readFrom ?? 'live', parallelism: b.parallelism ?? 4,
     readMBpsPerNode: b.readMBpsPerNode ?? 0, uploadMBps: b.uploadMBps ?? 0, deleteLocalAfterUpload: b.deleteLocalAfterUpload ?? false,
     chunkSizeBytes: b.chunkSizeBytes ?? 64 * 1024 * 1024,
     dataDirs: b.dataDirs ?? [],
