@@ -1,6 +1,6 @@
 /**
  * `npm run bench:csv`: decode + merge + CSV encode throughput on ../shared/bench/mc-lz4-mixed, for
- * three pipelines over the same rows: `rows` (decode + merge only), `old` (csvRowEncoder, csv.ts: JSON
+ * four pipelines over the same rows: `rows` (decode + merge only), `old` (csvRowEncoder, csv.ts: JSON
  * values -> strings -> quoting) and `fast` (csvBatchEncoder, csv-fast.ts: bytes straight from the cell
  * buffers). Figures per pass: CPU seconds (the machine may be shared: CPU time is the stable figure),
  * wall seconds, rows/s and MB/s of on-disk Data.db (by CPU time), and the ratio to Cassandra's own
@@ -10,7 +10,12 @@
  * alike, the first `warmup` rounds dropped, the median of the rest reported. The output of `fast` is
  * checked against `old` once (byte-identical) before timing.
  *
- * Usage: npm run bench:csv [-- --passes 5 --warmup 1 --modes rows,old,fast]
+ * `full` is `fast` plus what extract-table.ts does per row after encoding: the DynamoDB pre-check
+ * (rowCertainlyFine), and the JSON render + check of the rows it cannot clear. `--in-memory` decodes
+ * the first `--held-rows` rows once, then times only the per-batch work of each mode over them,
+ * repeated up to the set's row count (the encoder's cost without the decoder's noise).
+ *
+ * Usage: npm run bench:csv [-- --passes 5 --warmup 1 --modes rows,old,fast,full --in-memory --held-rows 100000]
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,6 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { csvRowEncoder } from '../src/export/csv.js';
 import { csvBatchEncoder } from '../src/export/csv-fast.js';
+import { jsonRowRenderer } from '../src/export/json-row.js';
+import { resolveExportOptions } from '../src/export/options.js';
+import type { CqlRow } from '../src/merge/rows.js';
+import { rowCertainlyFine, rowProblemChecker } from '../src/tasks/extract-checks.js';
 import { withInternalColumnOrder } from '../src/schema/column-order.js';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import type { TableSchema } from '../src/schema/model.js';
@@ -39,8 +48,8 @@ const SCHEMA = `CREATE TABLE bench.events_mixed (
     tags set<text>, attrs map<text, int>, payload blob,
     PRIMARY KEY (id, ts))`;
 
-type Mode = 'rows' | 'old' | 'fast';
-const MODES: readonly Mode[] = ['rows', 'old', 'fast'];
+type Mode = 'rows' | 'old' | 'fast' | 'full';
+const MODES: readonly Mode[] = ['rows', 'old', 'fast', 'full'];
 
 interface Pass {
   readonly cpu: number;
@@ -49,23 +58,85 @@ interface Pass {
   readonly outBytes: number;
 }
 
-async function pass(descs: readonly SSTableDescriptor[], schema: TableSchema, mode: Mode): Promise<Pass> {
+/** The per-batch work of a mode (none for `rows`): output units written. */
+function batchWork(schema: TableSchema, mode: Mode): (batch: readonly CqlRow[]) => number {
+  if (mode === 'old') {
+    const old = csvRowEncoder(schema);
+    return (batch) => {
+      let n = 0;
+      for (const r of batch) n += old(r).length;
+      return n;
+    };
+  }
+  if (mode === 'rows') return () => 0;
+  const fast = csvBatchEncoder(schema);
+  if (mode === 'fast') return (batch) => fast.encode(batch).length;
+  // what extract-table.ts / encode-batch.ts do per batch: encode, then the DynamoDB pre-check per row
+  const o = resolveExportOptions();
+  const check = rowProblemChecker(schema, o);
+  const renderFull = jsonRowRenderer(schema);
+  const renderNarrow = jsonRowRenderer(schema, check.narrow);
+  const fine = rowCertainlyFine(schema, o, check);
+  let ends = new Uint32Array(4096);
+  return (batch) => {
+    if (ends.length < batch.length) ends = new Uint32Array(batch.length);
+    const bytes = fast.encode(batch, ends);
+    let start = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i] as CqlRow;
+      const end = ends[i] as number;
+      const length = end - start;
+      start = end;
+      if (fine(row, length)) continue;
+      check(check.needsFullRow(length) ? renderFull(row) : renderNarrow(row), length);
+    }
+    return bytes.length;
+  };
+}
+
+async function pass(descs: readonly SSTableDescriptor[], schema: TableSchema, mode: Mode, cached: readonly (readonly CqlRow[])[] | null): Promise<Pass> {
   const tables: OpenedSSTable[] = [];
   try {
-    for (const d of descs) tables.push(await openSSTable(d));
-    const old = mode === 'old' ? csvRowEncoder(schema) : null;
-    const fast = mode === 'fast' ? csvBatchEncoder(schema) : null;
+    if (cached === null) for (const d of descs) tables.push(await openSSTable(d));
+    const work = batchWork(schema, mode);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     let rows = 0;
     let outBytes = 0;
-    for await (const batch of tableRows(tables, schema, { nowInSec: NOW_IN_SEC })) {
+    const batches = cached ?? tableRows(tables, schema, { nowInSec: NOW_IN_SEC });
+    for await (const batch of batches) {
       rows += batch.length;
-      if (fast !== null) outBytes += fast.encode(batch).length;
-      else if (old !== null) for (const r of batch) outBytes += old(r).length;
+      outBytes += work(batch);
     }
     const cpu = process.cpuUsage(cpu0);
     return { cpu: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9, rows, outBytes };
+  } finally {
+    await closeAll(tables);
+  }
+}
+
+/**
+ * The first `limit` rows of the set (whole batches), decoded once, repeated to the set's row count
+ * (for --in-memory: the encoders timed without the decoder, on a heap small enough that its major
+ * GCs do not dominate).
+ */
+async function heldBatches(descs: readonly SSTableDescriptor[], schema: TableSchema, limit: number): Promise<(readonly CqlRow[])[]> {
+  const tables: OpenedSSTable[] = [];
+  const held: CqlRow[][] = [];
+  let total = 0;
+  let heldRows = 0;
+  try {
+    for (const d of descs) tables.push(await openSSTable(d));
+    for await (const batch of tableRows(tables, schema, { nowInSec: NOW_IN_SEC })) {
+      total += batch.length;
+      if (heldRows < limit) {
+        held.push([...batch]);
+        heldRows += batch.length;
+      }
+    }
+    const out: (readonly CqlRow[])[] = [];
+    for (let n = 0; n < total; n += heldRows) out.push(...held);
+    return out;
   } finally {
     await closeAll(tables);
   }
@@ -95,7 +166,7 @@ function median(xs: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, modes: { type: 'string', default: MODES.join(',') }, 'no-verify': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, modes: { type: 'string', default: MODES.join(',') }, 'no-verify': { type: 'boolean', default: false }, 'in-memory': { type: 'boolean', default: false }, 'held-rows': { type: 'string', default: '100000' } } });
   const passes = Number(values.passes);
   const warmup = Number(values.warmup);
   const modes = values.modes.split(',').filter((m): m is Mode => (MODES as readonly string[]).includes(m));
@@ -108,12 +179,14 @@ async function main(): Promise<void> {
   for (const d of descs) dataBytes += (await stat(d.dataPath)).size;
   const schema = withInternalColumnOrder(parseCqlSchema(SCHEMA).tables[0] ?? (() => { throw new Error('bench schema did not parse'); })());
   console.log(`CSV encode benchmark, mc-lz4-mixed (node ${process.version}, ${passes} rounds, first ${warmup} warm-up, median of the rest)`);
-  if (values['no-verify'] !== true && modes.includes('fast')) {
+  if (values['no-verify'] !== true && (modes.includes('fast') || modes.includes('full'))) {
     await verify(descs, schema);
     console.log('fast output verified byte-identical to csvRowEncoder');
   }
+  const cached = values['in-memory'] === true ? await heldBatches(descs, schema, Number(values['held-rows'])) : null;
+  if (cached !== null) console.log(`--in-memory: the first ${values['held-rows']} rows decoded once before timing and repeated; figures are the per-batch work alone`);
   const results = new Map<Mode, Pass[]>(modes.map((m) => [m, []]));
-  for (let i = 0; i < passes; i++) for (const m of modes) results.get(m)?.push(await pass(descs, schema, m));
+  for (let i = 0; i < passes; i++) for (const m of modes) results.get(m)?.push(await pass(descs, schema, m, cached));
   const rowsCpu = results.has('rows') ? median((results.get('rows') ?? []).slice(warmup).map((p) => p.cpu)) : undefined;
   console.log(`Data.db ${(dataBytes / 1e6).toFixed(1)} MB`);
   for (const m of modes) {

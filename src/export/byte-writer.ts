@@ -42,6 +42,10 @@ for (let i = 0; i < 100; i++) {
 /** JSON.stringify's escapes for the control characters (\b \t \n \f \r; others \u00xx, lowercase). */
 const JSON_SHORT: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
+/** 1 for the bytes a JSON string literal does not hold as is: controls, '"', '\\', non-ASCII */
+const JSON_ESCAPED = new Uint8Array(256);
+for (let i = 0; i < 256; i++) JSON_ESCAPED[i] = i < 0x20 || i === 0x22 || i === 0x5c || i >= 0x80 ? 1 : 0;
+
 const POW10 = Array.from({ length: 9 }, (_, i) => 10 ** i);
 
 /**
@@ -69,6 +73,40 @@ export function utf8SequenceLength(b: Uint8Array, i: number, e: number): number 
 /** TextDecoder (and so `utf8` in types/bytes.ts) drops a leading byte-order mark. */
 const startsWithBom = (b: Uint8Array, s: number, e: number): boolean =>
   e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf;
+
+/** `b[s..e)` is well-formed UTF-8 without a leading BOM: what `utf8` (types/bytes.ts) gives back unchanged. */
+export function validUtf8(b: Uint8Array, s: number, e: number): boolean {
+  if (startsWithBom(b, s, e)) return false;
+  for (let i = s; i < e; i++) {
+    if ((b[i] as number) < 0x80) continue;
+    const n = utf8SequenceLength(b, i, e);
+    if (n === 0) return false;
+    i += n - 1;
+  }
+  return true;
+}
+
+/** Digits of 0 <= v < 10^8 (1 for 0). */
+function decimalLength(v: number): number {
+  if (v < 10000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : 4;
+  return v < 1000000 ? (v < 100000 ? 5 : 6) : v < 10000000 ? 7 : 8;
+}
+
+/** Writes 0 <= v < 10^8 as exactly `n` digits (zero-padded) at o[p..]; the position after them. */
+function writeUint(o: Uint8Array, p: number, v: number, n: number): number {
+  const end = p + n;
+  let q = end;
+  let x = v | 0;
+  while (q - p >= 2) {
+    const h = (x / 100) | 0;
+    const r = (x - h * 100) << 1;
+    o[--q] = DIGITS2[r + 1] as number;
+    o[--q] = DIGITS2[r] as number;
+    x = h;
+  }
+  if (q > p) o[p] = 48 + x;
+  return end;
+}
 
 export class ByteWriter {
   buf: Uint8Array;
@@ -165,27 +203,24 @@ export class ByteWriter {
    * are not exactly what `utf8` (types/bytes.ts) would give back: malformed UTF-8 or a leading BOM.
    */
   utf8Text(b: Uint8Array, s: number, e: number): boolean {
-    if (startsWithBom(b, s, e)) return false;
     const o = this.ensure(e - s);
     const cls = this.cls;
     let p = this.pos;
-    let special = false;
+    // copy first and OR the byte classes (PLAIN 0, SPECIAL 1, MULTI 2): ASCII text, the usual
+    // case, then costs one load, one store and one OR per byte; non-ASCII text is validated after
+    let k = 0;
     for (let i = s; i < e; i++) {
       const c = b[i] as number;
-      const k = cls[c];
-      if (k === PLAIN) o[p++] = c;
-      else if (k === SPECIAL) {
-        special = true;
-        o[p++] = c;
-      } else {
-        const n = utf8SequenceLength(b, i, e);
-        if (n === 0) return false;
-        for (let j = 0; j < n; j++) o[p++] = b[i + j] as number;
-        i += n - 1;
-      }
+      o[p++] = c;
+      k |= cls[c] as number;
     }
+    if (k === 0) {
+      this.pos = p;
+      return true;
+    }
+    if ((k & MULTI) !== 0 && !validUtf8(b, s, e)) return false;
     this.pos = p;
-    if (special) this.special = true;
+    if ((k & SPECIAL) !== 0) this.special = true;
     return true;
   }
 
@@ -218,6 +253,29 @@ export class ByteWriter {
 
   /** JSON string literal of the UTF-8 text `b[s..e)` (JSON.stringify's escaping); false as utf8Text. */
   jsonUtf8(b: Uint8Array, s: number, e: number): boolean {
+    const o = this.ensure(e - s + 4);
+    const dq = this.inQuotes;
+    let p = this.pos;
+    o[p++] = 0x22;
+    if (dq) o[p++] = 0x22;
+    // printable ASCII other than '"' and '\\' is copied as is: copy, and look closer only if needed
+    let k = 0;
+    for (let i = s; i < e; i++) {
+      const c = b[i] as number;
+      o[p++] = c;
+      k |= JSON_ESCAPED[c] as number;
+    }
+    if (k !== 0) return this.jsonUtf8Escaped(b, s, e);
+    o[p++] = 0x22;
+    if (dq) {
+      o[p++] = 0x22;
+      this.jsonQuotes += 2;
+    }
+    this.pos = p;
+    return true;
+  }
+
+  private jsonUtf8Escaped(b: Uint8Array, s: number, e: number): boolean {
     if (startsWithBom(b, s, e)) return false;
     const o = this.ensure(6 * (e - s) + 4);
     const dq = this.inQuotes;
@@ -269,26 +327,15 @@ export class ByteWriter {
       o[p++] = 0x2d;
       v = -v;
     }
-    if (v < 10) {
-      o[p] = 48 + v;
-      this.pos = p + 1;
+    if (v < 100000000) {
+      this.pos = writeUint(o, p, v, decimalLength(v));
       return;
     }
-    let n = 2;
-    for (let t = 100; t <= v; t *= 10) n++;
-    let q = p + n;
-    this.pos = q;
-    while (v >= 100) {
-      const h = Math.floor(v / 100);
-      const r = 2 * (v - h * 100);
-      o[--q] = DIGITS2[r + 1] as number;
-      o[--q] = DIGITS2[r] as number;
-      v = h;
-    }
-    if (v >= 10) {
-      o[--q] = DIGITS2[2 * v + 1] as number;
-      o[--q] = DIGITS2[2 * v] as number;
-    } else o[--q] = 48 + v;
+    // two int32-sized halves: v = hi·10^8 + lo, both exact below 2^53
+    const hi = Math.floor(v / 100000000);
+    const lo = v - hi * 100000000;
+    p = writeUint(o, p, hi, decimalLength(hi));
+    this.pos = writeUint(o, p, lo, 8);
   }
 
   /** Lowercase hex of `b[s..e)`. */
@@ -345,19 +392,13 @@ export class ByteWriter {
       const m = Math.round(x);
       if (m / scale !== a) continue;
       const ip = Math.floor(m / scale);
-      let fr = m - ip * scale;
+      const fr = m - ip * scale;
       this.ensure(28);
       if (v < 0) this.byte(0x2d);
       this.digits(ip);
       const o = this.buf;
-      const p = this.pos;
-      o[p] = 0x2e;
-      for (let q = p + k; q > p; q--) {
-        const d = fr % 10;
-        o[q] = 48 + d;
-        fr = (fr - d) / 10;
-      }
-      this.pos = p + k + 1;
+      o[this.pos] = 0x2e;
+      this.pos = writeUint(o, this.pos + 1, fr, k);
       return true;
     }
     return false;

@@ -101,7 +101,12 @@ const inet4: RawWriter = (w, b, s, e) => {
 
 function blob(prefix: boolean): RawWriter {
   return (w, b, s, e) => {
-    if (prefix) w.ascii('0x');
+    if (prefix) {
+      const o = w.ensure(2);
+      o[w.pos] = 0x30;
+      o[w.pos + 1] = 0x78;
+      w.pos += 2;
+    }
     w.hex(b, s, e);
     return true;
   };

@@ -54,6 +54,8 @@ interface Field {
 }
 
 const utf8Encoder = new TextEncoder();
+/** the row argument of writeFields for the partition-key fields, which read only the key */
+const EMPTY_ROW: CqlRow = { partitionKey: new Uint8Array(0), clustering: [], values: [] };
 
 function isWellFormed(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -175,14 +177,69 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
     return n;
   };
 
+  // The fields of the partition key, when they lead the record (SELECT * order), are written once per
+  // partition: the rows of a partition come together, and the next rows copy the text (and replay the
+  // stats) of the first when their key bytes are the same.
+  let keyFields = 0;
+  while (keyFields < fields.length && (fields[keyFields] as Field).source === Source.PartitionKey) keyFields++;
+  if (fields.some((f, i) => i >= keyFields && f.source === Source.PartitionKey)) keyFields = 0;
+  let lastKey = new Uint8Array(64);
+  let lastKeyLength = -1;
+  let keyText = new Uint8Array(256);
+  let keyTextLength = 0;
+  let keyZeroLength = 0;
+  let keyCollisions = 0;
+
+  /** The leading partition-key fields of a row whose key is `key`, copied when the previous row had the same key. */
+  const sameKey = (key: Uint8Array): boolean => {
+    if (key.length !== lastKeyLength) return false;
+    for (let i = 0; i < key.length; i++) if (key[i] !== lastKey[i]) return false;
+    return true;
+  };
+
+  const writeKeyFields = (key: Uint8Array): void => {
+    if (sameKey(key)) {
+      w.bytes(keyText, 0, keyTextLength);
+      stats.zeroLengthValues += keyZeroLength;
+      stats.markerCollisions += keyCollisions;
+      return;
+    }
+    lastKeyLength = -1;
+    const start = w.pos;
+    const zero = stats.zeroLengthValues;
+    const collisions = stats.markerCollisions;
+    writeFields(key, 0, keyFields, EMPTY_ROW);
+    const n = w.pos - start;
+    if (n > keyText.length) keyText = new Uint8Array(2 * n);
+    keyText.set(w.buf.subarray(start, w.pos));
+    keyTextLength = n;
+    keyZeroLength = stats.zeroLengthValues - zero;
+    keyCollisions = stats.markerCollisions - collisions;
+    if (key.length > lastKey.length) lastKey = new Uint8Array(2 * key.length);
+    lastKey.set(key);
+    lastKeyLength = key.length;
+  };
+
   const writeRow = (row: CqlRow): void => {
     const key = row.partitionKey;
-    const parts = pkComposite ? splitKey(key) : 1;
-    if (!pkComposite) {
-      pkBounds[0] = 0;
-      pkBounds[1] = key.length;
+    if (keyFields > 0) writeKeyFields(key);
+    writeFields(key, keyFields, fields.length, row);
+    w.bytes(rowEnd, 0, rowEnd.length);
+    stats.rows++;
+  };
+
+  /** Fields [from, to) of `row` (whose partition key is `key`), each after a delimiter but the first. */
+  const writeFields = (key: Uint8Array, from: number, to: number, row: CqlRow): void => {
+    // the key fields are all in the first call of a row (from 0)
+    let parts = 1;
+    if (from === 0) {
+      if (pkComposite) parts = splitKey(key);
+      else {
+        pkBounds[0] = 0;
+        pkBounds[1] = key.length;
+      }
     }
-    for (let i = 0; i < fields.length; i++) {
+    for (let i = from; i < to; i++) {
       const f = fields[i] as Field;
       if (i > 0) {
         w.ensure(1);
@@ -208,8 +265,6 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
         }
       }
     }
-    w.bytes(rowEnd, 0, rowEnd.length);
-    stats.rows++;
   };
 
   return {

@@ -18,7 +18,8 @@ import type { DmsColumnType, ExportOptions } from '../export/options.js';
 import type { TableSchema } from '../schema/model.js';
 import { utf8Length } from '../export/csv.js';
 import { isComplexValue, type CqlRow } from '../merge/rows.js';
-import { splitComposite } from '../sstable/composite.js';
+import { ViewCell } from '../sstable/model.js';
+import { f32, f64, i32 } from '../sstable/types/bytes.js';
 import { baseType } from '../sstable/types/model.js';
 
 /**
@@ -97,36 +98,66 @@ export function rowCertainlyFine(schema: TableSchema, o: ExportOptions, check: R
       numerics.push({ ordinal, decimal: t.kind === 'native' && t.name === 'decimal' });
     }
   });
+  const nPartitionKey = schema.partitionKey.length;
+  const nClustering = schema.clustering.length;
+  const realOrdinals = Int32Array.from(reals, (r) => r.ordinal);
+  const realWidths = Int32Array.from(reals, (r) => r.width);
+  const numericOrdinals = Int32Array.from(numerics, (n) => n.ordinal);
+  const numericDecimal = Uint8Array.from(numerics, (n) => (n.decimal ? 1 : 0));
+  // Runs once per extracted row: reads the value bytes in place (a ViewCell's `value` makes a view)
   return (row, recordLength) => {
     if (check.needsFullRow(recordLength)) return false;
-    if (composite) {
-      for (const part of splitComposite(row.partitionKey)) if (part.length === 0) return false;
-    } else if (row.partitionKey.length === 0) return false;
-    for (const v of row.clustering) if (v === null || v.length === 0) return false;
-    for (const r of reals) {
-      const v = row.values[r.ordinal];
+    const key = row.partitionKey;
+    if (composite ? nonEmptyComponents(key) !== nPartitionKey : key.length === 0) return false;
+    const clustering = row.clustering;
+    if (clustering.length < nClustering) return false;
+    for (let i = 0; i < clustering.length; i++) {
+      const v = clustering[i];
+      if (v === null || v === undefined || v.length === 0) return false;
+    }
+    const values = row.values;
+    for (let i = 0; i < realOrdinals.length; i++) {
+      const v = values[realOrdinals[i] as number];
       if (v === null || v === undefined) continue;
-      if (isComplexValue(v)) return false;
-      const b = v.value;
-      if (b.length !== r.width) return false;
-      const x = Math.abs(new DataView(b.buffer, b.byteOffset, r.width)[r.width === 4 ? 'getFloat32' : 'getFloat64'](0));
+      if (!(v instanceof ViewCell) && isComplexValue(v)) return false;
+      const width = realWidths[i] as number;
+      const b = v instanceof ViewCell ? v.buf : v.value;
+      const s = v instanceof ViewCell ? v.valueOffset : 0;
+      if ((v instanceof ViewCell ? v.valueLength : b.length) !== width) return false;
+      const x = Math.abs(width === 4 ? f32(b, s) : f64(b, s));
       if (!(x === 0 || (x >= DYNAMO_MIN_NUMBER && x <= DYNAMO_MAX_NUMBER))) return false;
     }
-    for (const n of numerics) {
-      const v = row.values[n.ordinal];
+    for (let i = 0; i < numericOrdinals.length; i++) {
+      const v = values[numericOrdinals[i] as number];
       if (v === null || v === undefined) continue;
-      if (isComplexValue(v)) return false;
-      const b = v.value;
+      if (!(v instanceof ViewCell) && isComplexValue(v)) return false;
+      const b = v instanceof ViewCell ? v.buf : v.value;
+      const s = v instanceof ViewCell ? v.valueOffset : 0;
+      const n = v instanceof ViewCell ? v.valueLength : b.length;
       // at most 15 unscaled bytes: < 2^120 < 10^37, so at most 37 significant digits
-      if (!n.decimal) {
-        if (b.length === 0 || b.length > 15) return false;
+      if (numericDecimal[i] === 0) {
+        if (n === 0 || n > 15) return false;
         continue;
       }
-      if (b.length < 5 || b.length > 19) return false;
-      const scale = new DataView(b.buffer, b.byteOffset, 4).getInt32(0);
+      if (n < 5 || n > 19) return false;
+      const scale = i32(b, s);
       // value = unscaled × 10^-scale with <= 37 digits: its exponent stays within [-130, 125]
       if (scale < -88 || scale > 93) return false;
     }
     return true;
   };
+}
+
+/** The number of components of the composite key `k` when all are non-empty; -1 when one is empty or `k` is malformed. */
+function nonEmptyComponents(k: Uint8Array): number {
+  let p = 0;
+  let n = 0;
+  while (p < k.length) {
+    if (p + 2 > k.length) return -1;
+    const len = ((k[p] as number) << 8) | (k[p + 1] as number);
+    if (len === 0) return -1;
+    p += 2 + len + 1;
+    n++;
+  }
+  return p === k.length ? n : -1;
 }

@@ -240,6 +240,21 @@ describe('edge values', () => {
     for (const k of keys) expectSame(schema, o, [[{ partitionKey: k, clustering: [], values: [null] }]]);
   });
 
+  it('rows of one partition: the key text written once and copied, stats counted per row', () => {
+    const o = resolveExportOptions({ csv: { nullMarker: 'NA' } });
+    const simpleKey = table('(k text, c int, v int, PRIMARY KEY (k, c))');
+    const compositeKey = table('(a text, b text, c int, v int, PRIMARY KEY ((a, b), c))');
+    const row = (k: Uint8Array, c: number): CqlRow => ({ partitionKey: k, clustering: [be([0, 0, 0, c])], values: [plain(0, null, be([0, 0, 0, c]))] });
+    for (const [schema, keys] of [
+      [simpleKey, [te.encode('NA'), be([]), te.encode('a,"b"'), te.encode('x')]],
+      [compositeKey, [buildComposite([te.encode('NA'), be([])]), buildComposite([te.encode('q"'), te.encode('NA')]), buildComposite([te.encode('x')])]],
+    ] as const) {
+      const shared = keys.map((k) => [row(k, 1), row(k, 2), row(Uint8Array.from(k), 3)]).flat();
+      // the same key again after another one, in a later batch, and a key that is a prefix of the previous
+      expectSame(schema, o, [shared, shared.slice(0, 2), [row(te.encode('xy'), 4), row(te.encode('x'), 5)]]);
+    }
+  });
+
   it('collection cells in a simple column and simple cells in a collection column', () => {
     const schema = table('(k int PRIMARY KEY, s int, l list<int>, u frozen<list<int>>)');
     const o = resolveExportOptions();
