@@ -18,7 +18,7 @@ import { schemaFromHeader } from '../schema/from-header.js';
 import type { TableSchema } from '../schema/model.js';
 import { withInternalColumnOrder } from '../schema/column-order.js';
 import { isV3 } from '../sstable/io/descriptor.js';
-import type { SerializationHeader } from '../sstable/io/statistics.js';
+import { readStatistics, type SerializationHeader } from '../sstable/io/statistics.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
 import { parseMarshalType } from '../sstable/types/index.js';
 import { findTableDir, locateTable, type TableLocation } from './locate.js';
@@ -48,7 +48,7 @@ export async function readSystemTable(dataDir: string, keyspace: string, table: 
   if (schema === undefined) return null;
   const opened: OpenedSSTable[] = [];
   try {
-    for (const d of loc.sstables) opened.push(await openSSTable(d));
+    for (const d of loc.sstables) opened.push(await openSSTable(d, { index: false }));
     const render = jsonRowRenderer(schema);
     const out: JsonRow[] = [];
     for await (const batch of tableRows(opened, schema, { nowInSec })) for (const r of batch) out.push(render(r));
@@ -146,9 +146,7 @@ async function findSchema(loc: TableLocation, opts: ResolveOptions): Promise<Sch
     // The union of the headers: each SSTable lists only the columns it holds.
     let merged: SerializationHeader | null = null;
     for (const d of loc.sstables) {
-      const opened = await openSSTable(d);
-      await opened.data.close();
-      const h = opened.statistics.header;
+      const h = (await readStatistics(d)).header;
       if (h === null) continue;
       merged = merged === null ? h : unionHeaders(merged, h);
     }

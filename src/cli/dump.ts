@@ -30,7 +30,7 @@ export async function* dumpJsonRows(paths: readonly string[], opts: DumpOptions)
   const render = jsonRowRenderer(schema);
   const opened: OpenedSSTable[] = [];
   try {
-    for (const d of loc.sstables) opened.push(await openSSTable(d));
+    for (const d of loc.sstables) opened.push(await openSSTable(d, { index: false }));
     for await (const batch of tableRows(opened, schema, { nowInSec: opts.nowInSec })) {
       if (batch.length > 0) yield batch.map(render);
     }

@@ -13,13 +13,13 @@
  * this module runs as TypeScript source (vitest), the dist copy is used, which must have been built
  * (npm run build).
  */
-import { locateTable } from '../catalog/locate.js';
+import { openTableSSTables } from '../catalog/open-table.js';
 import { AgentError } from '../errors.js';
 import type { CsvStats } from '../export/csv.js';
 import type { PartialExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
-import { closeAll, openSSTable, type OpenedSSTable } from '../sstable/table.js';
+import { closeAll, type OpenedSSTable } from '../sstable/table.js';
 import type { TokenRange } from './ranges.js';
 import { commonPartitioner, openSeekers, planRanges, type SplitMethod } from './range-reader.js';
 import { planReplicaRead, replicaRows, type NodeSSTables, type Placement, type ReplicaMode, type ReplicaPlan } from './replicas.js';
@@ -109,16 +109,15 @@ function requestNodes(req: TableReadRequest): readonly WorkerNode[] {
 }
 
 async function openNode(n: WorkerNode, req: TableReadRequest, bucket: TokenBucket | null, onDataBytes?: (n: number) => void): Promise<NodeSSTables> {
-  const loc = await locateTable(n.paths, req.keyspace, req.table);
+  const { sstables: all } = await openTableSSTables(n.paths, req.keyspace, req.table);
   const sstables: OpenedSSTable[] = [];
   try {
-    for (const d of loc.sstables) {
-      const opened = await openSSTable(d);
+    for (const opened of all) {
       const t = onDataBytes === undefined ? opened : { ...opened, data: meteredDataSource(opened.data, await onDiskChunkCost(opened), onDataBytes) };
       sstables.push(bucket === null ? t : await throttleSSTable(t, bucket));
     }
   } catch (e) {
-    await closeAll(sstables);
+    await closeAll(all);
     throw e;
   }
   return { node: n.node, sstables };

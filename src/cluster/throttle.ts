@@ -11,12 +11,9 @@
  * The bucket is per thread: parallel.ts gives each worker limit / workers, so the sum stays within the
  * limit.
  */
-import { stat } from 'node:fs/promises';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { AgentError } from '../errors.js';
-import { parseCompressionInfo } from '../sstable/io/compression-info.js';
-import { readOptionalComponent } from '../sstable/io/components.js';
-import type { ChunkOptions, DataChunk, DataSource } from '../sstable/io/data-source.js';
+import { dataChunkLayout, type ChunkOptions, type DataChunk, type DataSource } from '../sstable/io/data-source.js';
 import type { OpenedSSTable } from '../sstable/table.js';
 
 export interface Clock {
@@ -103,20 +100,13 @@ function tappedDataSource(source: DataSource, tap: (chunk: DataChunk, signal?: A
 }
 
 /**
- * The on-disk bytes of each chunk of an SSTable's Data.db: from CompressionInfo.db chunk offsets (the
- * last chunk ends at the file's end), or the chunk's own length when the file is not compressed.
+ * The on-disk bytes of each chunk of an SSTable's Data.db, from the chunk layout its data source
+ * read at open (never the files again: they may be gone, data-source.ts), or the chunk's own length.
  */
 export async function onDiskChunkCost(t: OpenedSSTable): Promise<ChunkCost> {
-  const desc = t.descriptor;
-  const bytes = await readOptionalComponent(desc, 'CompressionInfo.db');
-  if (bytes === null) return (c) => c.bytes.length;
-  const offsets = parseCompressionInfo(bytes, desc.componentPath('CompressionInfo.db')).chunkOffsets;
-  const fileLength = (await stat(desc.dataPath)).size;
-  return (c) => {
-    const start = offsets[c.index] ?? fileLength;
-    const end = c.index + 1 < offsets.length ? (offsets[c.index + 1] as number) : fileLength;
-    return Math.max(0, end - start);
-  };
+  const layout = dataChunkLayout(t.data);
+  if (layout === null) return (c) => c.bytes.length;
+  return (c) => Math.max(0, layout.fileEnd(c.index) - layout.fileStart(c.index));
 }
 
 /** The same SSTable, its Data.db reads charged to `bucket` (one bucket per node). */

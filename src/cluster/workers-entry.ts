@@ -17,7 +17,8 @@ import { jsonRowRenderer } from '../export/json-row.js';
 import { resolveExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
-import { closeAll, openSSTable, type OpenedSSTable } from '../sstable/table.js';
+import { openTableSSTables } from '../catalog/open-table.js';
+import { closeAll, type OpenedSSTable } from '../sstable/table.js';
 import { batchEncoder, type EncodedBatch } from '../tasks/encode-batch.js';
 import { bufferReclaimer } from '../util/reclaim.js';
 import { SSTableSeeker, rangeRows } from './range-reader.js';
@@ -76,12 +77,13 @@ async function nodeSeekers(node: number): Promise<SSTableSeeker[]> {
     p = (async () => {
       const n = setup.nodes[node];
       if (n === undefined) throw new AgentError('E_BAD_ARGUMENT', `no node ${node} in the worker setup`);
-      const loc = await locateTable(n.paths, setup.keyspace, setup.table);
+      // listed and opened together, again if compaction removed a listed SSTable first (open-table.ts);
+      // once open, an SSTable is read whole even if compaction deletes it meanwhile
+      const { sstables } = await openTableSSTables(n.paths, setup.keyspace, setup.table, { signal: abort.signal });
+      opened.push(...sstables);
       const bucket = setup.bytesPerSecondPerNode === null ? null : new TokenBucket(setup.bytesPerSecondPerNode);
       const out: SSTableSeeker[] = [];
-      for (const d of loc.sstables) {
-        const t = await openSSTable(d);
-        opened.push(t);
+      for (const t of sstables) {
         const metered = { ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), countBytes) };
         out.push(await SSTableSeeker.open(bucket === null ? metered : await throttleSSTable(metered, bucket)));
       }

@@ -9,13 +9,14 @@
  */
 import { stat } from 'node:fs/promises';
 import type { TableLocation } from '../catalog/locate.js';
+import { openTableSSTables } from '../catalog/open-table.js';
 import type { WorkerNode } from '../cluster/workers-protocol.js';
 import type { CsvStats } from '../export/csv.js';
 import type { ExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
-import type { DataChunk, DataSource } from '../sstable/io/data-source.js';
-import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../sstable/table.js';
+import { dataChunkLayout, type DataChunk, type DataSource } from '../sstable/io/data-source.js';
+import { closeAll, tableRows, type OpenedSSTable } from '../sstable/table.js';
 import { batchEncoder, type EncodedBatch } from './encode-batch.js';
 
 export interface RowSourceOptions {
@@ -97,12 +98,16 @@ export function countingDataSource(inner: DataSource, fileBytes: number, onBytes
 
 /** The default source: all SSTables of the table (every node), merged and reconciled. */
 export async function* sstableRowSource(loc: TableLocation, schema: TableSchema, opts: RowSourceOptions): AsyncGenerator<CqlRow[]> {
+  // Listed again and opened together (again if compaction removed a listed SSTable first); once open,
+  // each SSTable is read whole even if compaction deletes it meanwhile (catalog/open-table.ts).
   const opened: OpenedSSTable[] = [];
   try {
-    for (const d of loc.sstables) {
-      const t = await openSSTable(d);
+    const { sstables } = await openTableSSTables(loc.tableDirs, loc.keyspace ?? undefined, loc.table ?? undefined, { index: false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
+    for (const t of sstables) {
+      const layout = dataChunkLayout(t.data);
+      const fileBytes = layout === null || layout.count === 0 ? t.data.uncompressedLength : layout.fileEnd(layout.count - 1);
       if (opts.onDataBytes === undefined) opened.push(t);
-      else opened.push({ ...t, data: countingDataSource(t.data, (await stat(d.dataPath)).size, opts.onDataBytes) });
+      else opened.push({ ...t, data: countingDataSource(t.data, fileBytes, opts.onDataBytes) });
     }
     yield* tableRows(opened, schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
   } finally {
