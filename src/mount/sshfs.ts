@@ -53,7 +53,7 @@ export function sshfsSource(user: string, host: string, remoteDir: string): stri
 }
 
 /** The argument vector for sshfs (without the binary). Pure, so tests can check it. */
-export function sshfsArgs(spec: SshfsMountSpec, info: Pick<SshfsInfo, 'maxConns'>): string[] {
+export function sshfsArgs(spec: SshfsMountSpec, info: Pick<SshfsInfo, 'maxConns'> & Partial<Pick<SshfsInfo, 'version'>>): string[] {
   const o: string[] = [
     'ro',
     `max_read=${spec.tuning.maxRead}`,
@@ -65,6 +65,10 @@ export function sshfsArgs(spec: SshfsMountSpec, info: Pick<SshfsInfo, 'maxConns'
     `UserKnownHostsFile=${escapeOpt(spec.strictHostKeyChecking === 'no' ? '/dev/null' : spec.knownHostsPath)}`,
     'LogLevel=ERROR',
   ];
+  // No directory cache: a node's compaction replaces SSTables at any time, and a listing cached for up
+  // to 20 s would name files already gone (catalog/open-table.ts re-lists, and needs a fresh listing).
+  // Listings are rare (one per table and reader), so this costs nothing in throughput.
+  o.push(/^2\./.test(info.version ?? '') ? 'cache=no' : 'dir_cache=no');
   if (spec.tuning.reconnect) o.push('reconnect');
   // sshfs refuses password_stdin with parallel connections ("cannot be specified with parallel connections")
   if (info.maxConns && spec.tuning.maxConns > 1 && spec.auth.kind !== 'password') o.push(`max_conns=${spec.tuning.maxConns}`);

@@ -54,6 +54,11 @@ describe('sshfs arguments', () => {
     expect(sshfsArgs({ ...spec, auth: { kind: 'key', identityFile: '/k/id' } }, { maxConns: false }).some((a) => a.startsWith('max_conns'))).toBe(false);
     expect(escapeOpt('a\\b,c')).toBe('a\\\\b\\,c');
   });
+  it('turns the directory cache off (compaction replaces SSTables), with the option name of the sshfs version', () => {
+    expect(sshfsArgs(spec, { maxConns: true, version: '3.7.3' })).toContain('dir_cache=no');
+    expect(sshfsArgs(spec, { maxConns: true })).toContain('dir_cache=no');
+    expect(sshfsArgs(spec, { maxConns: false, version: '2.10' })).toContain('cache=no');
+  });
   it('diagnoses sshfs messages', () => {
     const at = { host: 'h', port: 22, remoteDir: '/r', mountPoint: '/m' };
     expect(diagnoseSshfs('cass@h: Permission denied (publickey).', at).code).toBe('E_SSH_AUTH');
