@@ -147,7 +147,7 @@ export function mountManagerFor(settings: FrozenSettings, env: Readonly<Record<s
   return new MountManager({ mountRoot: settings.mountRoot, nodes: settings.nodes, sshfs: settings.sshfs, env });
 }
 
-function sinkOf(job: ExtractJob): Sink {
+async function sinkOf(job: ExtractJob): Promise<Sink> {
   const s = job.sink;
   if (s.kind === 'local') return openSink(job.localDir);
   const enc = s.encryption;
@@ -219,7 +219,7 @@ export function pipelineExtract(version: string, snapshots?: SnapshotPort): Extr
         await writeFile(marker, `${tag}\n`, { mode: 0o600 });
       }
     }
-    const sink = sinkOf(job);
+    const sink = await sinkOf(job);
     try {
       const report = await runExtract(
         {

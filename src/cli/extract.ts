@@ -155,7 +155,7 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
     ...(values['snapshot-tag'] === undefined ? {} : { snapshotTag: values['snapshot-tag'] }),
   };
 
-  const sink: Sink = openSink(values.out, s3);
+  const sink: Sink = await openSink(values.out, s3);
   const view = progressView(io.stderr, { tty: io.isTTY });
   let report: ExtractReport;
   try {

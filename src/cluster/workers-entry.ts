@@ -185,7 +185,7 @@ function joinPieces(pieces: readonly EncodedBatch[]): EncodedBatch {
 }
 
 /** Worker side of the memory budget (docs/memory.md): collect after this many buffer bytes. */
-const RECLAIM_BYTES = 24 << 20;
+const RECLAIM_BYTES = 48 << 20;
 
 /** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
 async function runRecords(schema: TableSchema): Promise<CsvStats> {

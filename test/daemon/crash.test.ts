@@ -123,7 +123,7 @@ describe('crash and restart', () => {
 
     // the uninterrupted reference run
     const ref = join(dir, 'ref');
-    const report = await runExtract({ dataDirs: [dataDir], keyspace: 'sample', tables: TABLES, sink: openSink(ref), chunkSizeBytes: CHUNK, nowInSec: Math.floor(Date.now() / 1000) });
+    const report = await runExtract({ dataDirs: [dataDir], keyspace: 'sample', tables: TABLES, sink: await openSink(ref), chunkSizeBytes: CHUNK, nowInSec: Math.floor(Date.now() / 1000) });
     expect(report.complete).toBe(true);
     const got = await tree(out);
     const want = await tree(ref);

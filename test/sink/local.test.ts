@@ -99,7 +99,7 @@ describe('LocalSink', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(sink.put('a.csv', gen('x'), { contentType: 'text/csv' }, { signal: ac.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
-    expect(openSink(dir).root).toBe(dir);
+    expect((await openSink(dir)).root).toBe(dir);
   });
 });
 

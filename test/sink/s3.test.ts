@@ -141,11 +141,11 @@ describe('S3 sink (s3rver on loopback)', () => {
     await sk.close();
   });
 
-  it('openSink and option checks', () => {
-    expect(openSink('s3://test-bucket/x/y/', { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS }).root).toBe('s3://test-bucket/x/y');
+  it('openSink and option checks', async () => {
+    expect((await openSink('s3://test-bucket/x/y/', { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS })).root).toBe('s3://test-bucket/x/y');
     expect(() => sink({ partSize: 1024 })).toThrow(/at least 5242880/);
-    expect(() => openSink('s3://B_/x')).toThrow(/valid bucket/);
-    expect(() => openSink('gs://b/x')).toThrow(/unsupported/);
+    await expect(openSink('s3://B_/x')).rejects.toThrow(/valid bucket/);
+    await expect(openSink('gs://b/x')).rejects.toThrow(/unsupported/);
     expect(() => sink({ sseKmsKeyId: 'k' })).toThrow(/aws:kms/);
   });
 });

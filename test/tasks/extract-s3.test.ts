@@ -37,7 +37,7 @@ describe('runExtract to S3', () => {
     const req = { dataDirs: [data], keyspace: 'sample', nowInSec: NOW, chunkSizeBytes: 6 * 1024 };
     const l = await runExtract({ ...req, sink: new LocalSink(local) }, { now: CREATED });
     expect(l.complete).toBe(true);
-    const sink = openSink(`s3://${s3.bucket}/exports/2024`, { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS });
+    const sink = await openSink(`s3://${s3.bucket}/exports/2024`, { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS });
     const r = await runExtract({ ...req, sink }, { now: CREATED });
     await sink.close();
     expect(r.errorSummary).toBe('');
@@ -45,7 +45,7 @@ describe('runExtract to S3', () => {
     expect(r.root).toBe(`s3://${s3.bucket}/exports/2024`);
 
     const tree = await readTree(local);
-    const listed = await openSink(`s3://${s3.bucket}/exports/2024`, { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS }).list('');
+    const listed = await (await openSink(`s3://${s3.bucket}/exports/2024`, { endpoint: s3.endpoint, credentials: TEST_CREDENTIALS })).list('');
     expect(listed.map((o) => o.key)).toEqual([...tree.keys()]);
     expect(listed.filter((o) => /^sample\/all_types\/LOAD\d+\.csv$/.test(o.key)).length).toBeGreaterThanOrEqual(3);
     for (const o of listed) {

@@ -104,7 +104,7 @@ async function planFor(desc: SSTableDescriptor, fh: FileHandle, path: string): P
   if (desc.components.has('CompressionInfo.db')) {
     const ciFile = desc.componentPath('CompressionInfo.db');
     const info = parseCompressionInfo(await readComponent(desc, 'CompressionInfo.db'), ciFile);
-    const decompress = decompressorFor(info.compressor);
+    const decompress = await decompressorFor(info.compressor);
     if (decompress === null) {
       throw new AgentError('E_UNSUPPORTED_COMPRESSOR', `Data.db is compressed with '${info.compressor}' (per ${ciFile}), which this build cannot decompress (no binding installed for it)`, { file: path });
     }
