@@ -82,19 +82,7 @@ class Merger {
     opts: MergeOptions,
   ) {
     const n = opts.columns.length;
-    const multiCell = new Uint8Array(n);
-    const counter = new Uint8Array(n);
-    opts.columns.forEach((c, i) => {
-      multiCell[i] = c.isMultiCell ? 1 : 0;
-      counter[i] = c.isCounter ? 1 : 0;
-    });
-    this.ctx = {
-      nowInSec: opts.nowInSec,
-      multiCell,
-      counter,
-      mergeCounterContexts: opts.mergeCounterContexts,
-      pathComparators: opts.pathComparators,
-    };
+    this.ctx = rowContextFor(opts);
     this.nullValues = new Array<LiveValue | null>(n).fill(null);
     this.staticOnlyClustering = Object.freeze(new Array<null>(opts.clustering.size).fill(null));
     this.clustering = opts.clustering;
@@ -324,6 +312,18 @@ class Merger {
     this.hasLiveStatic = false;
     this.phase = Phase.Between;
   }
+}
+
+/** What writeSingleRow/writeMergedRow need of the merge options. */
+export function rowContextFor(opts: MergeOptions): RowContext {
+  const n = opts.columns.length;
+  const multiCell = new Uint8Array(n);
+  const counter = new Uint8Array(n);
+  opts.columns.forEach((c, i) => {
+    multiCell[i] = c.isMultiCell ? 1 : 0;
+    counter[i] = c.isCounter ? 1 : 0;
+  });
+  return { nowInSec: opts.nowInSec, multiCell, counter, mergeCounterContexts: opts.mergeCounterContexts, pathComparators: opts.pathComparators };
 }
 
 function compareUnfiltered(order: ClusteringOrder, a: Row | RangeMarker, b: Row | RangeMarker): number {

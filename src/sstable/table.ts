@@ -23,6 +23,7 @@ import { buildV2Layout } from './v2/layout.js';
 import { readV2 } from './v2/reader.js';
 import { buildV3Layout } from './v3/layout.js';
 import { readV3, type ReadOptions } from './v3/reader.js';
+import { liveRowsSupported, readV3LiveRows } from './v3/live-rows.js';
 
 /**
  * An SSTable pinned for reading: Data.db and Index.db stay open until closeAll, and the small components
@@ -143,5 +144,12 @@ export function tableRows(tables: readonly OpenedSSTable[], schema: TableSchema,
   }
   const partitioner = [...partitioners][0] ?? 'org.apache.cassandra.dht.Murmur3Partitioner';
   const readOpts: ReadOptions = opts.signal === undefined ? {} : { signal: opts.signal };
-  return mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOptionsFor(schema, partitioner, opts));
+  const mergeOpts = mergeOptionsFor(schema, partitioner, opts);
+  const only = tables.length === 1 ? tables[0] : undefined;
+  if (only !== undefined && isV3(only.descriptor.version) && only.statistics.header !== null) {
+    // One 3.x SSTable: decoded straight into the rows the merge would yield (v3/live-rows.ts).
+    const layout = buildV3Layout(only.statistics.header, schema, decodeColumns(schema), only.data.path);
+    if (liveRowsSupported(layout, mergeOpts)) return readV3LiveRows(only.data, layout, mergeOpts, readOpts);
+  }
+  return mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOpts);
 }

@@ -21,12 +21,13 @@ export interface ReadOptions {
   readonly verifyChecksums?: boolean;
 }
 
-export interface UnitDecoder {
+/** T: what a structure decodes to (events for the readers; CQL rows for a fused single-source decoder). */
+export interface UnitDecoder<T = SSTableEvent> {
   /**
-   * Decodes one structure at c.pos, pushing its events. Returns false, consuming nothing, when at a
+   * Decodes one structure at c.pos, pushing its output. Returns false, consuming nothing, when at a
    * partition boundary at or after `stopAt` or at the end of the data.
    */
-  step(c: Cursor, batch: SSTableEvent[], stopAt: number): boolean;
+  step(c: Cursor, batch: T[], stopAt: number): boolean;
   /** true between a partition's start and its end */
   insidePartition(): boolean;
 }
@@ -40,7 +41,7 @@ export function rangeEnded(c: Cursor, stopAt: number): boolean {
  * @throws AgentError E_TRUNCATED when the data ends inside a partition, and whatever `step` or the
  *   source throws, with the Data.db file named
  */
-export async function* decodeUnits(source: DataSource, decoder: UnitDecoder, opts: ReadOptions = {}): AsyncGenerator<SSTableEvent[]> {
+export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder: UnitDecoder<T>, opts: ReadOptions = {}): AsyncGenerator<T[]> {
   const start = opts.start ?? 0;
   const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
   if (start >= stopAt) return;
@@ -77,7 +78,7 @@ export async function* decodeUnits(source: DataSource, decoder: UnitDecoder, opt
         }
       }
       needUpTo = -1;
-      const batch: SSTableEvent[] = [];
+      const batch: T[] = [];
       for (;;) {
         const mark = c.pos;
         const before = batch.length;

@@ -4,7 +4,7 @@
  * ClusteringPrefix.Serializer, ClusteringBoundOrBoundary.Serializer.
  */
 import { AgentError } from '../../errors.js';
-import { addWrap64, type Cursor } from '../cursor.js';
+import { addWrap64, exactBigInt, type Cursor } from '../cursor.js';
 import {
   BoundKind, EMPTY_LIVENESS, I64_MIN, LIVE, NO_DELETION_TIME, NO_TTL,
   ColumnDeletions, ViewCell, sortCellsByColumn, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type RangeMarker, type Row,
@@ -20,6 +20,14 @@ const EMPTY_BYTES = new Uint8Array(0);
 
 /** Reads `count` clustering values in blocks of 32 (§5.5). */
 export function readClusteringValues(c: Cursor, fixed: readonly number[], count: number): (Uint8Array | null)[] {
+  if (count === 1) {
+    // the common single-column clustering: header 0 means a value, in a one-element packed list
+    if (c.pos < c.end && c.buf[c.pos] === 0) {
+      c.pos++;
+      const f = fixed[0] ?? -1;
+      return [f >= 0 ? c.bytes(f) : c.vbytes()];
+    }
+  }
   const out: (Uint8Array | null)[] = new Array<Uint8Array | null>(count);
   let header = 0;
   let bigHeader = 0n;
@@ -53,7 +61,7 @@ export function readClusteringValues(c: Cursor, fixed: readonly number[], count:
 function readTimestamp(c: Cursor, l: V3Layout): bigint {
   const base = l.minTimestampNumber;
   // b0 < 0xFE: at most 6 extra bytes, a delta below 2^49; with |base| <= 2^52 the sum stays exact
-  if (base !== null && c.pos < c.end && (c.buf[c.pos] as number) < 0xfe) return BigInt(base + c.uvint());
+  if (base !== null && c.pos < c.end && (c.buf[c.pos] as number) < 0xfe) return exactBigInt(base + c.uvint());
   return addWrap64(l.minTimestamp, c.uvintBig());
 }
 
@@ -88,7 +96,7 @@ export function readMarker(c: Cursor, l: V3Layout): RangeMarker {
 }
 
 /** Indices (into the superset) of the columns present in a row (§5.7). */
-function readSubset(c: Cursor, superset: number, file: string): number[] | null {
+export function readSubset(c: Cursor, superset: number, file: string): number[] | null {
   if (superset < 64) {
     if (superset <= 52) {
       const missing = c.uvint();

@@ -1,0 +1,154 @@
+/**
+ * The fused single-source path (v3/live-rows.ts) yields exactly the rows of the generic path (readV3 +
+ * mergeToCqlRows with one source): same rows, same cells with the same timestamps, TTLs and bytes, on
+ * every 3.x SSTable of the fixture corpus, at several "now"s (before and after TTL expiry), and however
+ * the decompressed stream is cut into chunks.
+ */
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { locateTable } from '../../../src/catalog/locate.js';
+import { resolveSchema } from '../../../src/catalog/schema.js';
+import { mergeToCqlRows } from '../../../src/merge/merge.js';
+import type { CqlRow } from '../../../src/merge/rows.js';
+import type { TableSchema } from '../../../src/schema/model.js';
+import { isV3 } from '../../../src/sstable/io/descriptor.js';
+import type { DataSource } from '../../../src/sstable/io/data-source.js';
+import { ViewCell } from '../../../src/sstable/model.js';
+import { mergeOptionsFor, openSSTable, tableRows, type OpenedSSTable } from '../../../src/sstable/table.js';
+import { buildV3Layout } from '../../../src/sstable/v3/layout.js';
+import { liveRowsSupported, readV3LiveRows } from '../../../src/sstable/v3/live-rows.js';
+import { readV3 } from '../../../src/sstable/v3/reader.js';
+import { loadExpectations } from '../../conformance/expectations.js';
+import { FIXTURES_ROOT, haveFixture } from '../../helpers/fixtures.js';
+import { readAllBytes, splitSource } from '../../helpers/split-source.js';
+
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof ViewCell) return plain({ column: v.column, timestamp: v.timestamp, ttl: v.ttl, ldt: v.localDeletionTime, path: v.path, value: v.value });
+  if (v instanceof Uint8Array) return `0x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+async function collect(rows: AsyncIterable<CqlRow[]>): Promise<string> {
+  const out: string[] = [];
+  for await (const b of rows) for (const r of b) out.push(JSON.stringify(plain(r)));
+  return out.join('\n');
+}
+
+function generic(t: OpenedSSTable, data: DataSource, schema: TableSchema, nowInSec: number): AsyncIterable<CqlRow[]> {
+  const header = t.statistics.header;
+  if (header === null) throw new Error('no header');
+  const layout = buildV3Layout(header, schema, schema.columns, data.path);
+  return mergeToCqlRows([readV3(data, layout)], mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec }));
+}
+
+function fused(t: OpenedSSTable, data: DataSource, schema: TableSchema, nowInSec: number): AsyncIterable<CqlRow[]> {
+  const header = t.statistics.header;
+  if (header === null) throw new Error('no header');
+  const layout = buildV3Layout(header, schema, schema.columns, data.path);
+  const merge = mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec });
+  expect(liveRowsSupported(layout, merge)).toBe(true);
+  return readV3LiveRows(data, layout, merge);
+}
+
+const V3_FORMATS = new Set(['ma', 'mb', 'mc', 'md', 'me']);
+const present = haveFixture('expected');
+const sets = present
+  ? loadExpectations(join(FIXTURES_ROOT, 'expected')).filter((e) => e.kind === undefined && e.rowCount !== null && V3_FORMATS.has(e.format))
+  : [];
+
+async function opened(e: (typeof sets)[number]): Promise<{ schema: TableSchema; tables: OpenedSSTable[] }> {
+  const paths = e.sstables.map((s) => join(FIXTURES_ROOT, e.fixture, s));
+  const loc = await locateTable(paths);
+  const { schema } = await resolveSchema(loc, { nowInSec: 1_700_000_000 });
+  const tables: OpenedSSTable[] = [];
+  for (const d of loc.sstables) if (isV3(d.version)) tables.push(await openSSTable(d));
+  return { schema, tables };
+}
+
+describe.runIf(present && sets.length > 0)('fused 3.x rows equal the merged rows', () => {
+  for (const e of sets) {
+    it(e.file, async () => {
+      const { schema, tables } = await opened(e);
+      try {
+        for (const t of tables) {
+          const writeNow = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
+          for (const now of [0, writeNow, 2_000_000_000]) {
+            const want = await collect(generic(t, t.data, schema, now));
+            expect(await collect(fused(t, t.data, schema, now)), `now=${now}`).toBe(want);
+          }
+        }
+        if (tables.length === 1) {
+          const t = tables[0] as OpenedSSTable;
+          const now = 1_700_000_000;
+          expect(await collect(tableRows(tables, schema, { nowInSec: now }))).toBe(await collect(generic(t, t.data, schema, now)));
+        }
+      } finally {
+        for (const t of tables) await t.data.close();
+      }
+    }, 60_000);
+  }
+});
+
+/**
+ * Timestamps a double cannot hold: the same data decoded against a header base moved by 2^60 (both
+ * paths read every timestamp relative to it), so every row takes the generic fallback; and a base
+ * without its double, so every timestamp is decoded through bigints.
+ */
+describe.runIf(present)('fused 3.x rows with timestamps beyond 2^53', () => {
+  for (const name of ['scylla/3.x/uncompressed/slicing_interleaved_rows_and_rts', 'scylla/3.x/uncompressed/collections', 'scylla/3.x/uncompressed/compound_static_row']) {
+    const e = sets.find((s) => s.file === `${name}.json`);
+    it.runIf(e !== undefined)(name, async () => {
+      if (e === undefined) return;
+      const { schema, tables } = await opened(e);
+      const t = tables[0] as OpenedSSTable;
+      try {
+        const header = t.statistics.header;
+        if (header === null) throw new Error('no header');
+        const base = buildV3Layout(header, schema, schema.columns, t.data.path);
+        const now = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
+        const merge = mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec: now });
+        for (const layout of [{ ...base, minTimestamp: base.minTimestamp + (1n << 60n), minTimestampNumber: null }, { ...base, minTimestampNumber: null }]) {
+          const want = await collect(mergeToCqlRows([readV3(t.data, layout)], merge));
+          expect(want.length).toBeGreaterThan(0);
+          expect(await collect(readV3LiveRows(t.data, layout, merge))).toBe(want);
+        }
+      } finally {
+        await t.data.close();
+      }
+    }, 60_000);
+  }
+});
+
+// statics, collections, range tombstones, TTLs, deletions, wide rows
+const SPLIT_SETS = [
+  'scylla/3.x/uncompressed/slicing_interleaved_rows_and_rts',
+  'scylla/3.x/uncompressed/collections',
+  'scylla/3.x/uncompressed/compound_static_row',
+  'scylla/3.x/uncompressed/large_subset_of_columns_sparse',
+];
+
+describe.runIf(present)('fused 3.x rows: any chunk split yields the same rows', () => {
+  for (const name of SPLIT_SETS) {
+    const e = sets.find((s) => s.file === `${name}.json`);
+    it.runIf(e !== undefined)(name, async () => {
+      if (e === undefined) return;
+      const { schema, tables } = await opened(e);
+      const t = tables[0] as OpenedSSTable;
+      const bytes = await readAllBytes(t.data);
+      const now = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
+      const want = await collect(generic(t, t.data, schema, now));
+      await t.data.close();
+      expect(want.length).toBeGreaterThan(0);
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: Math.max(2, Math.ceil(bytes.length / 3)) }), { minLength: 1, maxLength: 30 }), async (sizes) => {
+          expect(await collect(fused(t, splitSource(t.data.path, bytes, sizes), schema, now))).toBe(want);
+        }),
+        { numRuns: 15 },
+      );
+    }, 120_000);
+  }
+});
