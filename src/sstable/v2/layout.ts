@@ -137,6 +137,12 @@ export function buildV2Layout(schema: TableSchema, file: string): V2Layout {
 
 /** The defined column whose name is buf[start, end), by binary search over the unsigned name order. */
 export function findColumn(l: V2Layout, buf: Uint8Array, start: number, end: number): V2Column | undefined {
+  const i = findColumnIndex(l, buf, start, end);
+  return i < 0 ? undefined : l.columns[i];
+}
+
+/** Index in l.columns of the column named buf[start, end), or -1. */
+export function findColumnIndex(l: V2Layout, buf: Uint8Array, start: number, end: number): number {
   const cols = l.columns;
   let lo = 0;
   let hi = cols.length - 1;
@@ -148,9 +154,35 @@ export function findColumn(l: V2Layout, buf: Uint8Array, start: number, end: num
     let d = 0;
     for (let i = 0; i < m && d === 0; i++) d = (name[i] as number) - (buf[start + i] as number);
     if (d === 0) d = name.length - len;
-    if (d === 0) return cols[mid];
+    if (d === 0) return mid;
     if (d < 0) lo = mid + 1;
     else hi = mid - 1;
   }
-  return undefined;
+  return -1;
+}
+
+/** How many columns findColumnNear tries, from the hint on, before a binary search. */
+const NEAR = 4;
+
+/**
+ * findColumnIndex, trying `hint` and the next few columns (cyclically) first: atoms come in name order,
+ * so the column of an atom is mostly the previous atom's (collection elements), one of the next ones
+ * (unset columns are absent), or the first one again (the next row).
+ */
+export function findColumnNear(l: V2Layout, hint: number, buf: Uint8Array, start: number, end: number): number {
+  const cols = l.columns;
+  const n = cols.length;
+  let i = hint < n ? hint : 0;
+  for (let k = 0; k < NEAR && k < n; k++) {
+    if (sameName((cols[i] as V2Column).nameBytes, buf, start, end)) return i;
+    if (++i === n) i = 0;
+  }
+  return findColumnIndex(l, buf, start, end);
+}
+
+function sameName(name: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  const n = name.length;
+  if (n !== end - start) return false;
+  for (let i = 0; i < n; i++) if (name[i] !== buf[start + i]) return false;
+  return true;
 }

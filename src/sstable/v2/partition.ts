@@ -8,50 +8,46 @@
  * Only the row being built is held; it is emitted when an atom of another clustering arrives.
  */
 import { AgentError } from '../../errors.js';
-import {
-  sortCellsByColumn, ViewCell,
-  BoundKind, EMPTY_LIVENESS, LIVE, NO_DELETION_TIME,
-  type Bound, type Cell, type ClusteringValues, type DeletionTime, type Liveness, type Row, type SSTableEvent,
-} from '../model.js';
-import { findColumn, type V2Column, type V2Layout } from './layout.js';
-import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes, sameRange } from './names.js';
+import { BoundKind, NO_DELETION_TIME, type Bound, type ClusteringValues, type DeletionTime, type SSTableEvent } from '../model.js';
+import { findColumn, findColumnNear, type V2Column, type V2Layout } from './layout.js';
+import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes, viewOf } from './names.js';
+import { RowBuilder, makeCell } from './row-builder.js';
 import { RangeTracker, supersedes } from './tombstones.js';
 
 /** LegacyLayout.CellGrouper.FAKE_TTL: a deleted 2.x row marker becomes an already expired liveness. */
 const FAKE_TTL = 1;
-const EMPTY_KEY = new Uint8Array(0);
 const decoder = new TextDecoder();
-
-class RowBuilder {
-  key: Uint8Array = EMPTY_KEY;
-  clustering: ClusteringValues = [];
-  isStatic = false;
-  liveness: Liveness = EMPTY_LIVENESS;
-  deletion: DeletionTime = LIVE;
-  cells: Cell[] = [];
-  complexDeletions: Map<number, DeletionTime> | null = null;
-}
 
 export class PartitionProcessor {
   private readonly scan = new CompositeScan();
   private readonly scanEnd = new CompositeScan();
   private readonly tracker: RangeTracker;
   private readonly n: number;
-  private row: RowBuilder | null = null;
+  /** the row being built (reused from row to row), valid while `rowOpen` */
+  private readonly row = new RowBuilder();
+  private rowOpen = false;
   /** clustering of the last emitted row (rows must ascend) */
   private last: ClusteringValues | null = null;
   /** non-static atoms seen: static cells may no longer come */
   private body = false;
   /** static compact tables: the defined columns' cells, emitted as one row at the end */
   private compactRow: RowBuilder | null = null;
+  /** CQL names with clustering: atoms of the row being built take the fast paths (cellInRow, tombstoneInRow) */
+  private readonly fast: boolean;
+  /** index in l.columns of the last column looked up (findColumnNear) */
+  private hint = 0;
+  /** a DataView of `dvBuf` (the chunk buffer atoms last came from), for RowBuilder.hasKey */
+  private dvBuf: Uint8Array = new Uint8Array(0);
+  private dv = new DataView(this.dvBuf.buffer);
 
   constructor(private readonly l: V2Layout) {
     this.tracker = new RangeTracker(l.order);
     this.n = l.clusteringSize;
+    this.fast = l.compound && !l.dense && !l.staticCompact && l.clusteringSize > 0;
   }
 
   begin(): void {
-    this.row = null;
+    this.rowOpen = false;
     this.last = null;
     this.body = false;
     this.compactRow = null;
@@ -60,7 +56,7 @@ export class PartitionProcessor {
 
   end(out: SSTableEvent[]): void {
     this.finishRow(out);
-    if (this.compactRow !== null) out.push(build(this.compactRow, this.l.cellsNeedSort));
+    if (this.compactRow !== null) out.push(this.compactRow.take(this.l.cellsNeedSort));
     this.compactRow = null;
     this.tracker.finish(out);
     out.push({ kind: 'end' });
@@ -68,6 +64,11 @@ export class PartitionProcessor {
 
   /** One cell atom named buf[ns, ne); `offset` (the atom's stream offset) is for error messages. */
   cell(out: SSTableEvent[], buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null, offset: number): void {
+    if (!this.cellInRow(buf, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete)) this.anyCell(out, buf, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete, offset);
+  }
+
+  /** `cell` without the fast path (for callers that tried cellInRow first). */
+  anyCell(out: SSTableEvent[], buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null, offset: number): void {
     const l = this.l;
     if (l.staticCompact) return this.compactCell(buf, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete, offset);
     if (!l.compound) {
@@ -94,7 +95,7 @@ export class PartitionProcessor {
       else row.liveness = { timestamp: ts, ttl: FAKE_TTL, localExpirationTime: ldt };
       return;
     }
-    const col = findColumn(l, buf, s.start(n), s.start(n) + colLen);
+    const col = this.column(buf, s.start(n), s.start(n) + colLen);
     if (col === undefined || (col.droppedAt !== null && ts <= col.droppedAt)) {
       this.unknownOrDropped(col, decoder.decode(s.view(n)), ts, offset);
       return;
@@ -112,13 +113,50 @@ export class PartitionProcessor {
     row.cells.push(makeCell(col.ordinal, buf, pOff, pLen, ts, ttl, ldt, vOff, vLen, lastDelete));
   }
 
-  /** One range-tombstone atom: bounds `min`..`max` (composite or raw), deletion `del`. */
-  tombstone(out: SSTableEvent[], min: Uint8Array, max: Uint8Array, del: DeletionTime, offset: number): void {
+  /**
+   * A cell of a simple or collection column of the row being built, the common case, decided without a
+   * CompositeScan: the name is the row's key, its last EOC, then the column name component and at most a
+   * path component ending exactly at the name's end. False (nothing done) for anything else, which
+   * `anyCell` then handles (and reports) in full.
+   */
+  cellInRow(buf: Uint8Array, ns: number, ne: number, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null): boolean {
+    const row = this.row;
+    if (!this.fast || !this.rowOpen || row.isStatic) return false;
+    // a non-static row's key never starts with the static marker, so neither does a name that starts with it
+    const kl = row.keyEnd - row.keyStart;
+    const p = ns + kl + 1;
+    if (p + 2 > ne || !row.hasKey(buf, this.dataView(buf), ns, ns + kl)) return false;
+    const cs = p + 2;
+    const ce = cs + (((buf[p] as number) << 8) | (buf[p + 1] as number));
+    if (ce === cs || ce >= ne) return false;
+    let pOff = -1;
+    let pLen = 0;
+    if (ce + 1 !== ne) {
+      const q = ce + 1;
+      if (q + 2 > ne) return false;
+      pLen = ((buf[q] as number) << 8) | (buf[q + 1] as number);
+      pOff = q + 2;
+      if (pOff + pLen + 1 !== ne) return false;
+    }
+    const col = this.column(buf, cs, ce);
+    if (col === undefined || col.droppedAt !== null || col.isStatic || col.complex !== pOff >= 0) return false;
+    row.cells.push(makeCell(col.ordinal, buf, pOff, pLen, ts, ttl, ldt, vOff, vLen, lastDelete));
+    return true;
+  }
+
+  /**
+   * One range-tombstone atom: bounds buf[ms, me) .. buf[xs, xe) (composite or raw), deletion `del`.
+   * The common one, a collection tombstone of the row being built, takes a fast path (tombstoneInRow).
+   */
+  tombstone(out: SSTableEvent[], buf: Uint8Array, ms: number, me: number, xs: number, xe: number, del: DeletionTime, offset: number): void {
     const l = this.l;
     // Static compact tables: tombstones only cover dynamic (column1, value) cells, which this CQL view has not.
     if (l.staticCompact) return;
+    if (this.fast && this.tombstoneInRow(buf, ms, me, xs, xe, del)) return;
     const n = this.n;
     if (!l.compound) {
+      const min = buf.subarray(ms, me);
+      const max = buf.subarray(xs, xe);
       // LegacyLayout.decodeBound, non-compound: inclusive raw values; empty = BOTTOM/TOP
       if (min.length > 0 && sameBytes(min, max)) {
         const row = this.rowFor(out, min, 0, min.length, false, offset, null, 0);
@@ -131,36 +169,60 @@ export class PartitionProcessor {
     }
     const a = this.scan;
     const b = this.scanEnd;
-    a.scan(min, 0, min.length, n + 1, l.file, offset);
-    b.scan(max, 0, max.length, n + 1, l.file, offset);
+    a.scan(buf, ms, me, n + 1, l.file, offset);
+    b.scan(buf, xs, xe, n + 1, l.file, offset);
     const ka = a.count;
     const kb = b.count;
     if (ka === n + 1 && kb === n + 1 && a.isStatic === b.isStatic && sameBytes(a.key(n), b.key(n)) && sameBytes(a.view(n), b.view(n))) {
       return this.collectionTombstone(out, a, del, offset);
     }
     if (ka === n && kb === n && !a.isStatic && !b.isStatic && sameBytes(a.key(n), b.key(n))) {
-      const row = this.rowFor(out, min, a.first, a.keyEnd(n), false, offset, a, n);
+      const row = this.rowFor(out, buf, a.first, a.keyEnd(n), false, offset, a, n);
       if (supersedes(del, row.deletion)) row.deletion = del;
       return;
     }
     // A bound inside a row (a column-name component) comes from a 2.x RangeTombstoneList split around a newer
     // collection tombstone; widening it to the whole row keeps every point at its maximum deletion.
     let start: Bound;
-    if (min.length === 0 || a.isStatic) start = BOTTOM;
+    if (me === ms || a.isStatic) start = BOTTOM;
     else if (ka > n) start = compoundBound(a, n, -1, true, n);
     else start = compoundBound(a, ka, a.lastEoc(), true, n);
     if (b.isStatic) return; // ends inside the static row: covers no clustering
     let end: Bound;
-    if (max.length === 0) end = TOP;
+    if (xe === xs) end = TOP;
     else if (kb > n) end = compoundBound(b, n, 1, false, n);
     else end = compoundBound(b, kb, b.lastEoc(), false, n);
     this.rangeTombstone(out, start, end, del);
   }
 
+  /**
+   * A tombstone over one collection of the row being built: both bounds are the row's key, its last EOC and
+   * the same column-name component ending the bound. False (nothing done) otherwise.
+   */
+  private tombstoneInRow(buf: Uint8Array, ms: number, me: number, xs: number, xe: number, del: DeletionTime): boolean {
+    const row = this.row;
+    if (!this.rowOpen || row.isStatic || me - ms !== xe - xs) return false;
+    const kl = row.keyEnd - row.keyStart;
+    const p = ms + kl + 1;
+    if (p + 2 > me) return false;
+    const dv = this.dataView(buf);
+    if (!row.hasKey(buf, dv, ms, ms + kl) || !row.hasKey(buf, dv, xs, xs + kl)) return false;
+    const cs = p + 2;
+    const ce = cs + (((buf[p] as number) << 8) | (buf[p + 1] as number));
+    if (ce === cs || ce + 1 !== me) return false;
+    // the column components (length and name) of both bounds agree; their EOCs do not matter
+    for (let i = p, j = xs + kl + 1; i < ce; i++, j++) if (buf[i] !== buf[j]) return false;
+    const col = this.column(buf, cs, ce);
+    if (col === undefined || !col.complex || col.isStatic) return false;
+    if (col.droppedAt !== null && del.markedForDeleteAt <= col.droppedAt) return true;
+    row.setComplexDeletion(col.ordinal, del);
+    return true;
+  }
+
   private collectionTombstone(out: SSTableEvent[], s: CompositeScan, del: DeletionTime, offset: number): void {
     const l = this.l;
     const n = this.n;
-    const col = findColumn(l, s.buf, s.start(n), s.start(n) + s.length(n));
+    const col = this.column(s.buf, s.start(n), s.start(n) + s.length(n));
     if (col === undefined || !col.complex || col.isStatic !== s.isStatic) {
       const name = decoder.decode(s.view(n));
       // LegacyLayout.decodeBound: a collection that was dropped (or dropped and re-added as another type) is skipped
@@ -169,18 +231,30 @@ export class PartitionProcessor {
     }
     if (col.droppedAt !== null && del.markedForDeleteAt <= col.droppedAt) return;
     const row = this.rowFor(out, s.buf, s.first, s.keyEnd(n), s.isStatic, offset, s, n);
-    const map = (row.complexDeletions ??= new Map<number, DeletionTime>());
-    const prev = map.get(col.ordinal);
-    if (prev === undefined || supersedes(del, prev)) map.set(col.ordinal, del);
+    row.setComplexDeletion(col.ordinal, del);
+  }
+
+  private dataView(buf: Uint8Array): DataView {
+    if (buf === this.dvBuf) return this.dv;
+    this.dvBuf = buf;
+    return (this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
+  }
+
+  /** The defined column named buf[start, end) (findColumnNear with the last column found as the hint). */
+  private column(buf: Uint8Array, start: number, end: number): V2Column | undefined {
+    const i = findColumnNear(this.l, this.hint, buf, start, end);
+    if (i < 0) return undefined;
+    this.hint = i;
+    return this.l.columns[i];
   }
 
   private rangeTombstone(out: SSTableEvent[], start: Bound, end: Bound, del: DeletionTime): void {
     // A tombstone starting after the row being built ends it (CellGrouper.addGenericRangeTombstone); one
     // starting before it is a repeat from an index block start and leaves it open.
     const row = this.row;
-    if (row !== null && (row.isStatic || this.l.order.compareBoundToClustering(start, row.clustering) > 0)) this.finishRow(out);
+    if (this.rowOpen && (row.isStatic || this.l.order.compareBoundToClustering(start, row.clustering) > 0)) this.finishRow(out);
     this.body = true;
-    this.tracker.add(start, end, del, this.row !== null, out);
+    this.tracker.add(start, end, del, this.rowOpen, out);
   }
 
   /**
@@ -191,36 +265,32 @@ export class PartitionProcessor {
    */
   private rowFor(out: SSTableEvent[], buf: Uint8Array, start: number, end: number, isStatic: boolean, offset: number, scan: CompositeScan | null, k: number): RowBuilder {
     const cur = this.row;
-    if (cur !== null && cur.isStatic === isStatic && sameRange(cur.key, buf, start, end)) return cur;
-    const key = buf.subarray(start, end);
+    if (this.rowOpen && cur.isStatic === isStatic && cur.hasKey(buf, this.dataView(buf), start, end)) return cur;
     const l = this.l;
     if (isStatic) {
-      if (this.body || cur !== null) throw new AgentError('E_BAD_FORMAT', 'a static cell after the first non-static atom of a partition', { file: l.file, offset });
+      if (this.body || this.rowOpen) throw new AgentError('E_BAD_FORMAT', 'a static cell after the first non-static atom of a partition', { file: l.file, offset });
     } else {
       this.finishRow(out);
       this.body = true;
     }
-    const clustering: ClusteringValues = isStatic ? [] : scan === null ? [key] : scan.values(k, this.n);
+    const clustering: ClusteringValues = isStatic ? [] : scan === null ? [viewOf(buf, start, end - start)] : scan.values(k, this.n);
     if (!isStatic && this.last !== null && l.order.compare(clustering, this.last) <= 0) {
       throw new AgentError('E_BAD_FORMAT', 'cells are not in clustering order (the comparator rebuilt from the schema does not match the data?)', { file: l.file, offset });
     }
-    const row = new RowBuilder();
-    row.key = key;
-    row.clustering = clustering;
-    row.isStatic = isStatic;
-    this.row = row;
-    return row;
+    cur.start(buf, start, end, clustering, isStatic);
+    this.rowOpen = true;
+    return cur;
   }
 
   private finishRow(out: SSTableEvent[]): void {
+    if (!this.rowOpen) return;
     const row = this.row;
-    if (row === null) return;
-    this.row = null;
+    this.rowOpen = false;
     if (!row.isStatic) {
       this.tracker.beforeRow(row.clustering, out);
       this.last = row.clustering;
     }
-    out.push(build(row, this.l.cellsNeedSort));
+    out.push(row.take(this.l.cellsNeedSort));
   }
 
   private denseCell(row: RowBuilder, buf: Uint8Array, ts: bigint, ttl: number, ldt: number, vOff: number, vLen: number, lastDelete: bigint | null): void {
@@ -258,21 +328,4 @@ export class PartitionProcessor {
     const why = droppedAt === undefined ? 'not in the schema' : `dropped at ${droppedAt}, before this cell's timestamp ${ts}`;
     throw new AgentError('E_SCHEMA', `column "${name}" of a cell in the data is ${why} of ${l.keyspace}.${l.table}; the schema does not match the data`, { file: l.file, offset });
   }
-}
-
-/**
- * A cell whose name component (path) and value stay unsliced in the chunk buffer (ViewCell); counter
- * cells, rare, carry their last-delete timestamp in a plain object.
- */
-function makeCell(column: number, buf: Uint8Array, pOff: number, pLen: number, timestamp: bigint, ttl: number, localDeletionTime: number, vOff: number, vLen: number, lastDelete: bigint | null): Cell {
-  if (lastDelete === null) return new ViewCell(column, timestamp, ttl, localDeletionTime, buf, vOff, vLen, pOff, pLen);
-  const path = pOff < 0 ? null : buf.subarray(pOff, pOff + pLen);
-  return { column, path, timestamp, ttl, localDeletionTime, value: buf.subarray(vOff, vOff + vLen), counterLastDelete: lastDelete };
-}
-
-function build(r: RowBuilder, needSort: boolean): Row {
-  const cells = r.cells;
-  if (needSort) sortCellsByColumn(cells);
-  // one object shape for every row keeps the merge's property accesses monomorphic
-  return { kind: 'row', isStatic: r.isStatic, clustering: r.clustering, liveness: r.liveness, deletion: r.deletion, cells, complexDeletions: r.complexDeletions ?? undefined };
 }

@@ -10,7 +10,7 @@ import { AgentError } from '../../errors.js';
 import type { Cursor } from '../cursor.js';
 import { decodeUnits, rangeEnded, type ReadOptions, type UnitDecoder } from '../unit-stream.js';
 import type { DataSource } from '../io/data-source.js';
-import { NO_DELETION_TIME, NO_TTL, type SSTableEvent } from '../model.js';
+import { LIVE, NO_DELETION_TIME, NO_TTL, type DeletionTime, type SSTableEvent } from '../model.js';
 import type { V2Layout } from './layout.js';
 import { PartitionProcessor } from './partition.js';
 
@@ -25,68 +25,147 @@ const UNKNOWN_MASK = 0xe0;
 
 const enum State { PartitionHeader, Atoms }
 
-/** Skips an i32-length-prefixed value, returning its length; it starts at c.pos - length afterwards. */
-function skip32(c: Cursor): number {
-  const n = c.i32();
-  if (n < 0) throw new AgentError('E_BAD_FORMAT', `negative value length ${n}`, { file: c.file, offset: c.offset - 4 });
-  c.skip(n);
-  return n;
+/** Big-endian i32 at buf[q]. */
+function i32At(b: Uint8Array, q: number): number {
+  return (((b[q] as number) << 24) | ((b[q + 1] as number) << 16) | ((b[q + 2] as number) << 8) | (b[q + 3] as number)) | 0;
+}
+
+/** An i64 is made a bigint by loading it from here: compiled inline, where BigInt(number) is a runtime call. */
+const I64_SCRATCH = new BigInt64Array(1);
+const I64_BYTES = new Uint8Array(I64_SCRATCH.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The last i64 decoded and its bigint. The cells of one row (one INSERT) usually share a timestamp, and
+ * every bigint is a heap allocation: reusing the previous one when the bytes repeat saves most of them.
+ */
+class I64Cache {
+  private hi = 0;
+  private lo = 0;
+  private v = 0n;
+
+  read(b: Uint8Array, q: number): bigint {
+    const hi = i32At(b, q);
+    const lo = i32At(b, q + 4);
+    if (hi === this.hi && lo === this.lo) return this.v;
+    this.hi = hi;
+    this.lo = lo;
+    const s = I64_BYTES;
+    if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) s[i] = b[q + 7 - i] as number;
+    else for (let i = 0; i < 8; i++) s[i] = b[q + i] as number;
+    return (this.v = I64_SCRATCH[0] as bigint);
+  }
+}
+
+/** The last range-tombstone deletion, shared while it repeats (collection tombstones of one row). */
+class DeletionCache {
+  private readonly mfda = new I64Cache();
+  private del: DeletionTime = LIVE;
+
+  read(b: Uint8Array, ldtAt: number, mfdaAt: number): DeletionTime {
+    const markedForDeleteAt = this.mfda.read(b, mfdaAt);
+    const localDeletionTime = i32At(b, ldtAt);
+    const d = this.del;
+    if (d.markedForDeleteAt === markedForDeleteAt && d.localDeletionTime === localDeletionTime) return d;
+    return (this.del = { markedForDeleteAt, localDeletionTime });
+  }
+}
+
+/** What readAtom did. */
+const enum Atom { NotFed, Done, PartitionEnd }
+
+/**
+ * The atom at `at` needs bytes [from, from + n) and they are not all fed. Hard: the cursor throws (NEED_MORE,
+ * or E_TRUNCATED after the last chunk). Soft: the cursor stays at the atom and NotFed is returned.
+ */
+function notFed(c: Cursor, at: number, from: number, n: number, hard: boolean): Atom {
+  if (hard) {
+    c.pos = from;
+    c.need(n);
+  }
+  c.pos = at;
+  return Atom.NotFed;
 }
 
 /**
- * Decodes one atom (after its name) and hands it to the processor. All reads happen before the processor
- * is called, so a NEED_MORE leaves the processor untouched.
+ * Decodes one atom, or the end of the partition, at c.pos and hands it to the processor. Every byte is
+ * bounds-checked before the processor is called, so a missing byte leaves the processor untouched (see
+ * notFed for `hard`).
  */
-function readAtom(c: Cursor, p: PartitionProcessor, batch: SSTableEvent[], nameLength: number, offset: number): void {
-  const ns = c.pos;
-  c.skip(nameLength);
-  const ne = c.pos;
-  const mask = c.u8();
+function readAtom(c: Cursor, u: V2Units, batch: SSTableEvent[], hard: boolean): Atom {
+  const at = c.pos;
+  const end = c.end;
+  const b = c.buf;
+  const offset = c.base + at;
+  if (at + 2 > end) return notFed(c, at, at, 2, hard);
+  const nameLength = ((b[at] as number) << 8) | (b[at + 1] as number);
+  if (nameLength === 0) {
+    c.pos = at + 2;
+    u.proc.end(batch);
+    return Atom.PartitionEnd;
+  }
+  const ns = at + 2;
+  const ne = ns + nameLength;
+  if (ne + 1 > end) return notFed(c, at, ns, nameLength + 1, hard);
+  const mask = b[ne] as number;
+  let q = ne + 1;
   if ((mask & UNKNOWN_MASK) !== 0) {
     throw new AgentError('E_BAD_FORMAT', `unknown atom mask 0x${mask.toString(16)}`, { file: c.file, offset });
   }
   if ((mask & RANGE_TOMBSTONE_MASK) !== 0) {
-    const max = c.bytes(c.u16());
-    const localDeletionTime = c.i32();
-    const markedForDeleteAt = c.i64();
-    p.tombstone(batch, c.buf.subarray(ns, ne), max, { markedForDeleteAt, localDeletionTime }, offset);
-    return;
+    if (q + 2 > end) return notFed(c, at, q, 2, hard);
+    const xs = q + 2;
+    const xe = xs + (((b[q] as number) << 8) | (b[q + 1] as number));
+    if (xe + 12 > end) return notFed(c, at, q, xe + 12 - q, hard);
+    c.pos = xe + 12;
+    u.proc.tombstone(batch, b, ns, ne, xs, xe, u.dels.read(b, xe, xe + 4), offset);
+    return Atom.Done;
   }
-  if ((mask & COUNTER_MASK) !== 0) {
-    const lastDelete = c.i64();
-    const ts = c.i64();
-    const vLen = skip32(c);
-    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, c.pos - vLen, vLen, lastDelete, offset);
-    return;
+  let lastDelete: bigint | null = null;
+  let ttl = NO_TTL;
+  let ldt = NO_DELETION_TIME;
+  if ((mask & (COUNTER_MASK | EXPIRATION_MASK)) !== 0) {
+    if (q + 8 > end) return notFed(c, at, q, 8, hard);
+    if ((mask & COUNTER_MASK) !== 0) lastDelete = u.lastDeletes.read(b, q);
+    else {
+      ttl = i32At(b, q);
+      ldt = i32At(b, q + 4);
+    }
+    q += 8;
   }
-  if ((mask & EXPIRATION_MASK) !== 0) {
-    const ttl = c.i32();
-    const expiration = c.i32();
-    const ts = c.i64();
-    const vLen = skip32(c);
-    p.cell(batch, c.buf, ns, ne, ts, ttl, expiration, c.pos - vLen, vLen, null, offset);
-    return;
+  if (q + 12 > end) return notFed(c, at, q, 12, hard);
+  const vLen = i32At(b, q + 8);
+  if (vLen < 0) throw new AgentError('E_BAD_FORMAT', `negative value length ${vLen}`, { file: c.file, offset: c.base + q + 8 });
+  const vOff = q + 12;
+  if (vOff + vLen > end) return notFed(c, at, vOff, vLen, hard);
+  c.pos = vOff + vLen;
+  const ts = u.timestamps.read(b, q);
+  if ((mask & (COUNTER_MASK | EXPIRATION_MASK)) === 0) {
+    if ((mask & COUNTER_UPDATE_MASK) !== 0) {
+      throw new AgentError('E_BAD_FORMAT', 'a counter update cell (memtable-only) in an sstable', { file: c.file, offset });
+    }
+    if ((mask & DELETION_MASK) !== 0) {
+      if (vLen !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${vLen}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
+      u.proc.cell(batch, b, ns, ne, ts, NO_TTL, i32At(b, vOff), vOff, 0, null, offset);
+      return Atom.Done;
+    }
   }
-  const ts = c.i64();
-  const vLen = skip32(c);
-  const vOff = c.pos - vLen;
-  if ((mask & COUNTER_UPDATE_MASK) !== 0) {
-    throw new AgentError('E_BAD_FORMAT', 'a counter update cell (memtable-only) in an sstable', { file: c.file, offset });
-  }
-  if ((mask & DELETION_MASK) !== 0) {
-    if (vLen !== 4) throw new AgentError('E_BAD_FORMAT', `deleted cell with a ${vLen}-byte value (4 expected: its local deletion time)`, { file: c.file, offset });
-    const b = c.buf;
-    const ldt = (((b[vOff] as number) << 24) | ((b[vOff + 1] as number) << 16) | ((b[vOff + 2] as number) << 8) | (b[vOff + 3] as number)) | 0;
-    p.cell(batch, c.buf, ns, ne, ts, NO_TTL, ldt, vOff, 0, null, offset);
-    return;
-  }
-  p.cell(batch, c.buf, ns, ne, ts, NO_TTL, NO_DELETION_TIME, vOff, vLen, null, offset);
+  const p = u.proc;
+  if (!p.cellInRow(b, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete)) p.anyCell(batch, b, ns, ne, ts, ttl, ldt, vOff, vLen, lastDelete, offset);
+  return Atom.Done;
 }
 
-/** One 2.x structure at a time (§6.1, §6.2); see unit-stream.ts for the contract. */
+/**
+ * 2.x structures (§6.1, §6.2); see unit-stream.ts for the contract. A step decodes a partition header, or
+ * a run of atoms: the first one may need more bytes (the cursor throws before anything changed), the
+ * others are only decoded when wholly fed, so a step never throws NEED_MORE after acting.
+ */
 class V2Units implements UnitDecoder {
   private state = State.PartitionHeader;
-  private readonly proc: PartitionProcessor;
+  readonly proc: PartitionProcessor;
+  readonly timestamps = new I64Cache();
+  readonly lastDeletes = new I64Cache();
+  readonly dels = new DeletionCache();
 
   constructor(layout: V2Layout) {
     this.proc = new PartitionProcessor(layout);
@@ -108,14 +187,9 @@ class V2Units implements UnitDecoder {
       this.state = State.Atoms;
       return true;
     }
-    const offset = c.offset;
-    const nameLength = c.u16();
-    if (nameLength === 0) {
-      this.proc.end(batch);
-      this.state = State.PartitionHeader;
-    } else {
-      readAtom(c, this.proc, batch, nameLength, offset);
-    }
+    let r = readAtom(c, this, batch, true);
+    while (r === Atom.Done) r = readAtom(c, this, batch, false);
+    if (r === Atom.PartitionEnd) this.state = State.PartitionHeader;
     return true;
   }
 }

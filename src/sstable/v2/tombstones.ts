@@ -51,6 +51,11 @@ export class RangeTracker {
   private open: DeletionTime | null = null;
   /** every position before it has been emitted; null = none yet */
   private floor: Bound | null = null;
+  /**
+   * the last row passed by beforeRow and not yet folded into `floor`: the floor is only needed when a
+   * tombstone arrives, and most partitions have none
+   */
+  private passed: ClusteringValues | null = null;
 
   constructor(private readonly order: ClusteringOrder) {}
 
@@ -59,6 +64,7 @@ export class RangeTracker {
     this.starting.length = 0;
     this.open = null;
     this.floor = null;
+    this.passed = null;
   }
 
   get isEmpty(): boolean {
@@ -72,7 +78,8 @@ export class RangeTracker {
    */
   add(start: Bound, end: Bound, del: DeletionTime, rowOpen: boolean, out: SSTableEvent[]): void {
     const order = this.order;
-    const s = this.floor !== null && order.compareBounds(start, this.floor) < 0 ? this.floor : start;
+    const floor = this.currentFloor();
+    const s = floor !== null && order.compareBounds(start, floor) < 0 ? floor : start;
     if (order.compareBounds(end, s) <= 0) return;
     const starting = this.starting;
     let at = starting.length;
@@ -87,14 +94,26 @@ export class RangeTracker {
     if (!rowOpen && starting.length > MAX_WAITING) {
       this.flush(s, null, out);
       this.floor = s;
+      this.passed = null;
     }
   }
 
   /** Emits the markers before row `c`; the caller emits the row next. */
   beforeRow(c: ClusteringValues, out: SSTableEvent[]): void {
-    this.flush(null, c, out);
-    const after = afterClustering(c);
-    if (this.floor === null || this.order.compareBounds(after, this.floor) > 0) this.floor = after;
+    if (this.active.length !== 0 || this.starting.length !== 0) this.flush(null, c, out);
+    // rows ascend, so only the last one passed can raise the floor
+    this.passed = c;
+  }
+
+  /** `floor` with the last passed row folded in. */
+  private currentFloor(): Bound | null {
+    const c = this.passed;
+    if (c !== null) {
+      this.passed = null;
+      const after = afterClustering(c);
+      if (this.floor === null || this.order.compareBounds(after, this.floor) > 0) this.floor = after;
+    }
+    return this.floor;
   }
 
   /** Emits every remaining marker (end of partition). */

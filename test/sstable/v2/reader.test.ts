@@ -260,6 +260,77 @@ describe('readV2: CQL (sparse, compound) tables', () => {
   });
 });
 
+describe('readV2: atoms of the row being built (fast paths)', () => {
+  const WIDE = 'CREATE TABLE ks.w (k int, c int, a set<int>, b set<int>, d set<int>, v text, PRIMARY KEY (k, c))';
+  const el = (n: number): Uint8Array => int(n);
+
+  it('keeps every collection tombstone of a row, in order, the newest per column', async () => {
+    const data = partition(1, [
+      cell(comp([1, '']), { ts: 20 }),
+      rt(comp([1, 'a'], -1), comp([1, 'a'], 1), 19),
+      rt(comp([1, 'a'], -1), comp([1, 'a'], 1), 18),
+      cell(comp([1, 'a', el(1)]), { ts: 20 }),
+      rt(comp([1, 'b'], -1), comp([1, 'b'], 1), 17),
+      rt(comp([1, 'd'], -1), comp([1, 'd'], 1), 16),
+      rt(comp([1, 'd'], -1), comp([1, 'd'], 1), 21),
+      cell(comp([1, 'd', el(2)]), { ts: 22 }),
+      cell(comp([2, '']), { ts: 30 }),
+      rt(comp([2, 'b'], -1), comp([2, 'b'], 1), 29),
+    ]);
+    expect(show(await read(WIDE, data))).toEqual([
+      'P 00000001 del=-',
+      'R [00000001] lv=20/0/2147483647 cdel=0@19,1@17,2@21 0[00000001]=@20 2[00000002]=@22',
+      'R [00000002] lv=30/0/2147483647 cdel=1@29',
+      'END',
+    ]);
+  });
+
+  it('timestamps: shared, negative and beyond 2^53 are exact', async () => {
+    const big = (1n << 60n) + 1n;
+    const data = partition(1, [
+      cell(comp([1, '']), { ts: -1 }),
+      cell(comp([1, 'a', el(1)]), { ts: -1 }),
+      cell(comp([1, 'v']), { ts: 0 }),
+      cell(comp([2, '']), { ts: 5 }),
+    ]);
+    expect(show(await read(WIDE, data))).toEqual(['P 00000001 del=-', 'R [00000001] lv=-1/0/2147483647 0[00000001]=@-1 3=@0', 'R [00000002] lv=5/0/2147483647', 'END']);
+    const wide = new Uint8Array(partition(1, [cell(comp([1, 'v']), { ts: 1 }), cell(comp([1, 'a', el(1)]), { ts: 1 })]));
+    // patch both timestamps to 2^60 + 1 (the cell layout: name, mask, then the i64)
+    const dv = new DataView(wide.buffer);
+    let at = 18;
+    for (let i = 0; i < 2; i++) {
+      const nameLen = dv.getUint16(at);
+      dv.setBigInt64(at + 2 + nameLen + 1, big);
+      at += 2 + nameLen + 1 + 8 + 4 + dv.getInt32(at + 2 + nameLen + 1 + 8);
+    }
+    const ev = await read(WIDE, wide);
+    const row = ev[1];
+    if (row?.kind !== 'row') throw new Error('expected a row');
+    expect(row.cells.map((c) => c.timestamp)).toEqual([big, big]);
+  });
+
+  it('a cell whose name runs past the collection path, after the row marker, is an error', async () => {
+    const data = partition(1, [cell(comp([1, '']), { ts: 1 }), cell(comp([1, 'a', el(1), el(2)]), { ts: 1 })]);
+    expect((await failure(read(WIDE, data))).code).toBe('E_BAD_FORMAT');
+  });
+
+  it('a collection element of a simple column, after the row marker, is a schema mismatch', async () => {
+    const data = partition(1, [cell(comp([1, '']), { ts: 1 }), cell(comp([1, 'v', 'x']), { ts: 1 })]);
+    expect((await failure(read(WIDE, data))).code).toBe('E_SCHEMA');
+  });
+
+  it('a collection tombstone on a simple column, after the row marker, is a schema mismatch', async () => {
+    const data = partition(1, [cell(comp([1, '']), { ts: 1 }), rt(comp([1, 'v'], -1), comp([1, 'v'], 1), 1)]);
+    expect((await failure(read(WIDE, data))).code).toBe('E_SCHEMA');
+  });
+
+  it('collection tombstones older than a drop of the column are skipped (re-added: ordinal after v)', async () => {
+    const cql = `${WIDE}; ALTER TABLE ks.w DROP d USING TIMESTAMP 100; ALTER TABLE ks.w ADD d set<int>`;
+    const data = partition(1, [cell(comp([1, '']), { ts: 200 }), rt(comp([1, 'd'], -1), comp([1, 'd'], 1), 99), cell(comp([2, '']), { ts: 200 }), rt(comp([2, 'd'], -1), comp([2, 'd'], 1), 150)]);
+    expect(show(await read(cql, data))).toEqual(['P 00000001 del=-', 'R [00000001] lv=200/0/2147483647', 'R [00000002] lv=200/0/2147483647 cdel=3@150', 'END']);
+  });
+});
+
 describe('readV2: COMPACT STORAGE', () => {
   it('dense compound: one row per name, prefixes padded with nulls, prefix deletions become markers', async () => {
     const cql = 'CREATE TABLE ks.d (k int, a int, b int, r int, PRIMARY KEY (k, a, b)) WITH COMPACT STORAGE';
