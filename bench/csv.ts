@@ -97,7 +97,7 @@ function batchWork(schema: TableSchema, mode: Mode): (batch: readonly CqlRow[]) 
 async function pass(descs: readonly SSTableDescriptor[], schema: TableSchema, mode: Mode, cached: readonly (readonly CqlRow[])[] | null): Promise<Pass> {
   const tables: OpenedSSTable[] = [];
   try {
-    if (cached === null) for (const d of descs) tables.push(await openSSTable(d));
+    if (cached === null) for (const d of descs) tables.push(await openSSTable(d, { index: false }));
     const work = batchWork(schema, mode);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
@@ -126,7 +126,7 @@ async function heldBatches(descs: readonly SSTableDescriptor[], schema: TableSch
   let total = 0;
   let heldRows = 0;
   try {
-    for (const d of descs) tables.push(await openSSTable(d));
+    for (const d of descs) tables.push(await openSSTable(d, { index: false }));
     for await (const batch of tableRows(tables, schema, { nowInSec: NOW_IN_SEC })) {
       total += batch.length;
       if (heldRows < limit) {
@@ -147,7 +147,7 @@ async function verify(descs: readonly SSTableDescriptor[], schema: TableSchema):
   const tables: OpenedSSTable[] = [];
   const te = new TextEncoder();
   try {
-    for (const d of descs) tables.push(await openSSTable(d));
+    for (const d of descs) tables.push(await openSSTable(d, { index: false }));
     const old = csvRowEncoder(schema);
     const fast = csvBatchEncoder(schema);
     for await (const batch of tableRows(tables, schema, { nowInSec: NOW_IN_SEC })) {

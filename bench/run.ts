@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     try {
       for (let i = 0; i < passes; i++) {
         tables = [];
-        for (const d of descs) tables.push(await openSSTable(d));
+        for (const d of descs) tables.push(await openSSTable(d, { index: false }));
         results.push(await pass(tables, schema));
         await closeAll(tables);
         tables = [];

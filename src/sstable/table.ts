@@ -21,7 +21,7 @@ import { compareValues, mergeCounterContexts } from './types/index.js';
 import { baseType, isCounter, isMultiCell, native, type CqlType } from './types/model.js';
 import { buildV2Layout } from './v2/layout.js';
 import { readV2 } from './v2/reader.js';
-import { buildV3Layout } from './v3/layout.js';
+import { buildV3Layout, type V3Layout } from './v3/layout.js';
 import { readV3, type ReadOptions } from './v3/reader.js';
 import { liveRowsSupported, readV3LiveRows } from './v3/live-rows.js';
 
@@ -146,10 +146,19 @@ export function tableRows(tables: readonly OpenedSSTable[], schema: TableSchema,
   const readOpts: ReadOptions = opts.signal === undefined ? {} : { signal: opts.signal };
   const mergeOpts = mergeOptionsFor(schema, partitioner, opts);
   const only = tables.length === 1 ? tables[0] : undefined;
-  if (only !== undefined && isV3(only.descriptor.version) && only.statistics.header !== null) {
-    // One 3.x SSTable: decoded straight into the rows the merge would yield (v3/live-rows.ts).
-    const layout = buildV3Layout(only.statistics.header, schema, decodeColumns(schema), only.data.path);
-    if (liveRowsSupported(layout, mergeOpts)) return readV3LiveRows(only.data, layout, mergeOpts, readOpts);
-  }
+  const layout = only === undefined ? null : liveRowsLayout(only, schema, mergeOpts);
+  // One 3.x SSTable: decoded straight into the rows the merge would yield (v3/live-rows.ts).
+  if (only !== undefined && layout !== null) return readV3LiveRows(only.data, layout, mergeOpts, readOpts);
   return mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOpts);
+}
+
+/**
+ * The layout with which ONE SSTable can be decoded straight into the rows the merge would yield
+ * (v3/live-rows.ts `readV3LiveRows`, also on a Data.db slice), or null when that path does not apply
+ * (2.x, no header, or a layout it does not cover): then merge its events.
+ */
+export function liveRowsLayout(t: OpenedSSTable, schema: TableSchema, mergeOpts: MergeOptions): V3Layout | null {
+  if (!isV3(t.descriptor.version) || t.statistics.header === null) return null;
+  const layout = buildV3Layout(t.statistics.header, schema, decodeColumns(schema), t.data.path);
+  return liveRowsSupported(layout, mergeOpts) ? layout : null;
 }

@@ -65,7 +65,7 @@ async function opened(e: (typeof sets)[number]): Promise<{ schema: TableSchema; 
   const loc = await locateTable(paths);
   const { schema } = await resolveSchema(loc, { nowInSec: 1_700_000_000 });
   const tables: OpenedSSTable[] = [];
-  for (const d of loc.sstables) if (isV3(d.version)) tables.push(await openSSTable(d));
+  for (const d of loc.sstables) if (isV3(d.version)) tables.push(await openSSTable(d, { index: false }));
   return { schema, tables };
 }
 

@@ -49,7 +49,7 @@ describe.runIf(haveFixture('scylla', '3.x', 'uncompressed'))('3.x reader: any ch
       const expected = (await import(fixturePath('expected', `${set}.json`), { with: { type: 'json' } })) as { default: { schema: { cql: string }; sstables: string[] } };
       const schema = parseCqlSchema(expected.default.schema.cql, { defaultKeyspace: 'ks' }).tables[0] as TableSchema;
       const desc = await describeDataFile(join(fixturePath(set), expected.default.sstables[0] as string));
-      const opened = await openSSTable(desc);
+      const opened = await openSSTable(desc, { index: false });
       const header = opened.statistics.header;
       if (header === null) throw new Error('no header');
       const bytes = await readAllBytes(opened.data);
@@ -70,7 +70,7 @@ describe.runIf(haveFixture('scylla', '3.x', 'uncompressed'))('3.x reader: any ch
     const expected = (await import(fixturePath('expected', `${set}.json`), { with: { type: 'json' } })) as { default: { schema: { cql: string }; sstables: string[] } };
     const schema = parseCqlSchema(expected.default.schema.cql, { defaultKeyspace: 'ks' }).tables[0] as TableSchema;
     const desc = await describeDataFile(join(fixturePath(set), expected.default.sstables[0] as string));
-    const opened = await openSSTable(desc);
+    const opened = await openSSTable(desc, { index: false });
     const header = opened.statistics.header;
     if (header === null) throw new Error('no header');
     const all = await collect(opened.data, schema, header);
