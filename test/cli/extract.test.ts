@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSize, pickKeyspace, runExtractCli } from '../../src/cli/extract.js';
+import { defaultWorkers, parseSize, pickKeyspace, runExtractCli } from '../../src/cli/extract.js';
 import { formatDuration, progressLine, progressView } from '../../src/cli/progress.js';
 import { SAMPLE_WRITE_TIME, writeSampleDataDir } from '../../src/sample/index.js';
 import type { ExtractProgress } from '../../src/tasks/extract-progress.js';
@@ -67,6 +67,24 @@ describe('extract command', () => {
     await cp(join(data, 'sample'), join(two, 'other'), { recursive: true });
     await expect(pickKeyspace([two])).rejects.toThrow(/several keyspaces \(other, sample\)/);
     expect(await pickKeyspace([join(data, 'sample')])).toBe('sample');
+  });
+
+  it('read options: --workers, --replica-mode, --max-read-mbps, --snapshot-tag are checked and reported', async () => {
+    const t = io(false);
+    const bad = async (args: string[], re: RegExp): Promise<void> => {
+      await expect(runExtractCli(['--data-dir', data, '--out', join(root, 'ro'), ...args], t.io)).rejects.toThrow(re);
+    };
+    await bad(['--workers=-1'], /--workers expects an integer >= 0/);
+    await bad(['--workers', 'two'], /--workers/);
+    await bad(['--replica-mode', 'quorum'], /merge, primary-range, all/);
+    await bad(['--max-read-mbps', '0'], /positive number of MB\/s/);
+    expect(defaultWorkers(2)).toBe(0);
+    expect(defaultWorkers(8)).toBe(7);
+    const out = join(root, 'read-opts');
+    const code = await runExtractCli(['--data-dir', data, '--out', out, '--now', NOW, '--table', 'counters', '--workers', '0', '--replica-mode', 'all', '--max-read-mbps', '500', '--json'], t.io);
+    expect(code).toBe(0);
+    expect(t.err()).toContain('read: replica mode all over 1 node(s), in this thread, at most 500 MB/s per node');
+    expect((JSON.parse(t.out()) as { read: unknown }).read).toEqual({ replicaMode: 'all', workers: 0, nodes: [data], snapshotTag: null, bandwidthMBps: 500 });
   });
 
   it('an incomplete export exits 1', async () => {
