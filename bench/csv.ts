@@ -24,10 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { csvRowEncoder } from '../src/export/csv.js';
 import { csvBatchEncoder } from '../src/export/csv-fast.js';
-import { jsonRowRenderer } from '../src/export/json-row.js';
 import { resolveExportOptions } from '../src/export/options.js';
 import type { CqlRow } from '../src/merge/rows.js';
-import { rowCertainlyFine, rowProblemChecker } from '../src/tasks/extract-checks.js';
+import { batchEncoder } from '../src/tasks/encode-batch.js';
 import { withInternalColumnOrder } from '../src/schema/column-order.js';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import type { TableSchema } from '../src/schema/model.js';
@@ -71,27 +70,9 @@ function batchWork(schema: TableSchema, mode: Mode): (batch: readonly CqlRow[]) 
   if (mode === 'rows') return () => 0;
   const fast = csvBatchEncoder(schema);
   if (mode === 'fast') return (batch) => fast.encode(batch).length;
-  // what extract-table.ts / encode-batch.ts do per batch: encode, then the DynamoDB pre-check per row
-  const o = resolveExportOptions();
-  const check = rowProblemChecker(schema, o);
-  const renderFull = jsonRowRenderer(schema);
-  const renderNarrow = jsonRowRenderer(schema, check.narrow);
-  const fine = rowCertainlyFine(schema, o, check);
-  let ends = new Uint32Array(4096);
-  return (batch) => {
-    if (ends.length < batch.length) ends = new Uint32Array(batch.length);
-    const bytes = fast.encode(batch, ends);
-    let start = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i] as CqlRow;
-      const end = ends[i] as number;
-      const length = end - start;
-      start = end;
-      if (fine(row, length)) continue;
-      check(check.needsFullRow(length) ? renderFull(row) : renderNarrow(row), length);
-    }
-    return bytes.length;
-  };
+  // what an extraction does per batch (src/tasks/encode-batch.ts): encode, then the DynamoDB pre-check per row
+  const full = batchEncoder(schema, resolveExportOptions());
+  return (batch) => full.encode(batch).bytes.length;
 }
 
 async function pass(descs: readonly SSTableDescriptor[], schema: TableSchema, mode: Mode, cached: readonly (readonly CqlRow[])[] | null): Promise<Pass> {

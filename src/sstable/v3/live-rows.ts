@@ -66,6 +66,10 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   private values: (LiveValue | null)[] = [];
   private exists = false;
   private rowTs = -Infinity;
+  /** the last cell's header (cellHeader) */
+  private cellTs = -Infinity;
+  private cellLdt = NO_DELETION_TIME;
+  private cellTtl = NO_TTL;
   private rowTtl = NO_TTL;
   private rowLdt = NO_DELETION_TIME;
   // the last timestamp made a bigint (cells of a row mostly share the row's)
@@ -252,6 +256,37 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   }
 
   /**
+   * A cell's timestamp, local deletion time and TTL after its flags (Cell.Serializer, §5.8), into
+   * cellTs / cellLdt / cellTtl (the row's where the flags say so). Returns the position after them, or
+   * -1 when the timestamp is not an exact double.
+   */
+  private cellHeader(buf: Uint8Array, pos: number, flags: number): number {
+    const l = this.layout;
+    this.cellTs = this.rowTs;
+    this.cellLdt = NO_DELETION_TIME;
+    this.cellTtl = NO_TTL;
+    if ((flags & CELL_USE_ROW_TIMESTAMP) === 0) {
+      this.cellTs = timestampAt(buf, pos, l);
+      pos = at;
+      if (Number.isNaN(this.cellTs)) return -1;
+    }
+    if ((flags & CELL_USE_ROW_TTL) !== 0) {
+      this.cellLdt = this.rowLdt;
+      this.cellTtl = this.rowTtl;
+      return pos;
+    }
+    if ((flags & (CELL_IS_DELETED | CELL_IS_EXPIRING)) !== 0) {
+      this.cellLdt = (uvintLow32At(buf, pos) + l.minLocalDeletionTime) | 0;
+      pos = at;
+    }
+    if ((flags & CELL_IS_EXPIRING) !== 0) {
+      this.cellTtl = (uvintLow32At(buf, pos) + l.minTTL) | 0;
+      pos = at;
+    }
+    return pos;
+  }
+
+  /**
    * One column's data at `pos` (Cell.Serializer, §5.8); live cells go to this.values. `del` is the
    * deletion over the row's cells. Returns the position after it, or -1 when a timestamp is not an
    * exact double or a cell ends past `rowEnd`.
@@ -262,28 +297,11 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     const dropped = col.droppedAt !== null;
     if (!col.complex) {
       const flags = buf[pos] as number;
-      pos++;
-      let ts = this.rowTs;
-      if ((flags & CELL_USE_ROW_TIMESTAMP) === 0) {
-        ts = timestampAt(buf, pos, l);
-        pos = at;
-        if (Number.isNaN(ts)) return -1;
-      }
-      let ldt = NO_DELETION_TIME;
-      let ttl = NO_TTL;
-      if ((flags & CELL_USE_ROW_TTL) !== 0) {
-        ldt = this.rowLdt;
-        ttl = this.rowTtl;
-      } else {
-        if ((flags & (CELL_IS_DELETED | CELL_IS_EXPIRING)) !== 0) {
-          ldt = (uvintLow32At(buf, pos) + l.minLocalDeletionTime) | 0;
-          pos = at;
-        }
-        if ((flags & CELL_IS_EXPIRING) !== 0) {
-          ttl = (uvintLow32At(buf, pos) + l.minTTL) | 0;
-          pos = at;
-        }
-      }
+      pos = this.cellHeader(buf, pos + 1, flags);
+      if (pos < 0) return -1;
+      const ts = this.cellTs;
+      const ldt = this.cellLdt;
+      const ttl = this.cellTtl;
       let length = 0;
       if ((flags & CELL_HAS_EMPTY_VALUE) === 0) {
         length = col.fixedLength;
@@ -327,28 +345,11 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     let n = 0;
     for (let k = 0; k < count; k++) {
       const flags = buf[pos] as number;
-      pos++;
-      let ts = this.rowTs;
-      if ((flags & CELL_USE_ROW_TIMESTAMP) === 0) {
-        ts = timestampAt(buf, pos, l);
-        pos = at;
-        if (Number.isNaN(ts)) return -1;
-      }
-      let ldt = NO_DELETION_TIME;
-      let ttl = NO_TTL;
-      if ((flags & CELL_USE_ROW_TTL) !== 0) {
-        ldt = this.rowLdt;
-        ttl = this.rowTtl;
-      } else {
-        if ((flags & (CELL_IS_DELETED | CELL_IS_EXPIRING)) !== 0) {
-          ldt = (uvintLow32At(buf, pos) + l.minLocalDeletionTime) | 0;
-          pos = at;
-        }
-        if ((flags & CELL_IS_EXPIRING) !== 0) {
-          ttl = (uvintLow32At(buf, pos) + l.minTTL) | 0;
-          pos = at;
-        }
-      }
+      pos = this.cellHeader(buf, pos + 1, flags);
+      if (pos < 0) return -1;
+      const ts = this.cellTs;
+      const ldt = this.cellLdt;
+      const ttl = this.cellTtl;
       let pathLength = buf[pos] as number;
       if (pathLength < 0x80) pos++;
       else {
