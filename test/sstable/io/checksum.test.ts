@@ -35,6 +35,27 @@ describe('checksums', () => {
     }), { numRuns: 200 });
   });
 
+  it('adler32 equals the reference at every alignment, length and start value (word-wise middle, byte-wise ends)', () => {
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 12000 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 65520 }),
+      fc.integer({ min: 0, max: 65520 }),
+      (bytes, lead, trail, a0, b0) => {
+        const view = bytes.subarray(Math.min(lead, bytes.length), Math.max(Math.min(lead, bytes.length), bytes.length - trail));
+        const initial = ((b0 << 16) | a0) >>> 0;
+        expect(adler32(view, initial)).toBe(adlerReference(view, initial));
+      },
+    ), { numRuns: 300 });
+    // worst case for the deferred reduction: all 0xff from the largest start value, at every alignment
+    const ones = new Uint8Array(5552 * 4 + 11).fill(0xff);
+    for (let off = 0; off < 4; off++) {
+      const v = ones.subarray(off);
+      expect(adler32(v, 0xfff0fff0)).toBe(adlerReference(v, 0xfff0fff0));
+    }
+  });
+
   it('continue a running value: f(b, f(a)) === f(a ++ b)', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), (a, b) => {
       const ab = new Uint8Array(a.length + b.length);
