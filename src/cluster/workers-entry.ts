@@ -20,7 +20,6 @@ import type { TableSchema } from '../schema/model.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { closeAll, type OpenedSSTable } from '../sstable/table.js';
 import { batchEncoder, type EncodedBatch } from '../tasks/encode-batch.js';
-import { bufferReclaimer } from '../util/reclaim.js';
 import { SSTableSeeker, rangeRows } from './range-reader.js';
 import { meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
@@ -184,15 +183,11 @@ function joinPieces(pieces: readonly EncodedBatch[]): EncodedBatch {
   return { bytes, ends, count, problems };
 }
 
-/** Worker side of the memory budget (docs/memory.md): collect after this many buffer bytes. */
-const RECLAIM_BYTES = 48 << 20;
-
 /** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
 async function runRecords(schema: TableSchema): Promise<CsvStats> {
   const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
   const readOpts = { nowInSec: setup.nowInSec, signal: abort.signal };
   const batchBytes = setup.batchBytes ?? Number.POSITIVE_INFINITY;
-  const reclaim = bufferReclaimer(RECLAIM_BYTES);
   for (let task = await nextTask(); task !== null; task = await nextTask()) {
     const id = task.id;
     const seekers = await taskSeekers(task.group);
@@ -207,10 +202,8 @@ async function runRecords(schema: TableSchema): Promise<CsvStats> {
       pieces = [];
       pendingRows = 0;
       pendingBytes = 0;
-      const read = takeDataBytes();
-      post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: read }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
-      // decompressed chunks (read) and encoded pieces (the batch) are the buffers this thread let go
-      reclaim(read * 2 + b.bytes.byteLength);
+      post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
+
     };
     if (seekers.length > 0) {
       for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {

@@ -3,10 +3,9 @@
  *
  * A thread that receives batches as transferred ArrayBuffers (the main thread of a parallel read)
  * allocates almost nothing on the V8 heap itself, so V8 rarely collects, and buffers already written
- * out stay resident until its external-memory heuristic fires (some 64 MB later). The same holds for
- * decompressed chunks that a worker's rows kept alive past a scavenge. Collecting after every
- * `everyBytes` of such buffers keeps resident memory to what is live (docs/memory.md), for a few ms
- * per collection.
+ * out stay resident until its external-memory heuristic fires (some 64 MB later). Collecting after
+ * every `everyBytes` of such buffers keeps resident memory to what is live (docs/memory.md), for
+ * about a millisecond per collection.
  *
  * V8's collector is reached through its `--expose-gc` flag, set at run time; when that is refused
  * the reclaimer does nothing and memory is only bounded by V8's own heuristics.
@@ -14,7 +13,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type Collect = () => void;
+type Collect = (opts?: { type: 'minor' | 'major' }) => void;
 
 let collect: Collect | null | undefined;
 
@@ -30,7 +29,12 @@ function collector(): Collect | null {
   return collect;
 }
 
-/** `(bytes) => void`: counts buffer bytes passed along; collects once `everyBytes` have passed. */
+/**
+ * `(bytes) => void`: counts buffer bytes passed along; once `everyBytes` have passed, runs a minor
+ * collection (the buffers are young: received or allocated since the last one). Not a major one: in a
+ * thread running hot decode loops, major collections also discard optimised code (weakly held maps
+ * die), which cost more than they saved.
+ */
 export function bufferReclaimer(everyBytes: number): (bytes: number) => void {
   const gc = collector();
   let since = 0;
@@ -38,6 +42,6 @@ export function bufferReclaimer(everyBytes: number): (bytes: number) => void {
     since += bytes;
     if (since < everyBytes || gc === null) return;
     since = 0;
-    gc();
+    gc({ type: 'minor' });
   };
 }
