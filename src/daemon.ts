@@ -31,7 +31,7 @@ import { FileCheckpointStore } from './tasks/checkpoint.js';
 import { runExtract } from './tasks/extract.js';
 import { TaskRunner } from './tasks/runner.js';
 import type { TaskRecord } from './tasks/model.js';
-import type { ExtractFn, ExtractJob, MountPort, MountStatus, NodeDataDirs } from './tasks/runner-port.js';
+import type { ExtractFn, ExtractJob, MountPort, MountStatus } from './tasks/runner-port.js';
 import { TaskStore } from './tasks/store.js';
 import { abortError } from './util/abort.js';
 
@@ -302,7 +302,7 @@ export async function startDaemon(settings: FrozenSettings, deps: DaemonDeps): P
     logger: logger.child({ component: 'tasks' }),
     outputFolder: settings.outputFolder,
     dataDirectories: () => mounts.dataDirectories(),
-    ...(mounts.nodeDataDirectories === undefined ? {} : { nodeDataDirectories: () => (mounts.nodeDataDirectories as () => Promise<NodeDataDirs[]>)() }),
+    ...(mounts.nodeDataDirectories === undefined ? {} : { nodeDataDirectories: mounts.nodeDataDirectories.bind(mounts) }),
     ...(deps.snapshots === undefined ? {} : { onDelete: deleteSnapshotOf(deps.snapshots) }),
     ...(deps.progressSaveIntervalMs === undefined ? {} : { progressSaveIntervalMs: deps.progressSaveIntervalMs }),
   });

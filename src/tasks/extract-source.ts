@@ -10,12 +10,12 @@
 import { stat } from 'node:fs/promises';
 import type { TableLocation } from '../catalog/locate.js';
 import { openTableSSTables } from '../catalog/open-table.js';
+import { meteredDataSource, onDiskChunkCost } from '../cluster/throttle.js';
 import type { WorkerNode } from '../cluster/workers-protocol.js';
 import type { CsvStats } from '../export/csv.js';
 import type { ExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
-import { dataChunkLayout, type DataChunk, type DataSource } from '../sstable/io/data-source.js';
 import { closeAll, tableRows, type OpenedSSTable } from '../sstable/table.js';
 import { batchEncoder, type EncodedBatch } from './encode-batch.js';
 
@@ -61,41 +61,6 @@ export function encodedRows(rowSource: RowSourceFactory): RecordSourceFactory {
   };
 }
 
-/**
- * A DataSource that reports how far into Data.db its reads have got, in on-disk bytes: the
- * uncompressed end of each chunk scaled by fileBytes / uncompressedLength. Reported positions only
- * grow, so re-reading a range is not counted twice and the total never exceeds the file size.
- */
-export function countingDataSource(inner: DataSource, fileBytes: number, onBytes: (delta: number) => void): DataSource {
-  let reported = 0;
-  const scale = inner.uncompressedLength > 0 ? fileBytes / inner.uncompressedLength : 0;
-  const seen = (c: DataChunk): void => {
-    const pos = Math.min(fileBytes, Math.round((c.offset + c.bytes.byteLength) * scale));
-    if (pos > reported) {
-      onBytes(pos - reported);
-      reported = pos;
-    }
-  };
-  return {
-    path: inner.path,
-    uncompressedLength: inner.uncompressedLength,
-    compressor: inner.compressor,
-    chunkLength: inner.chunkLength,
-    chunks(opts) {
-      const it = inner.chunks(opts);
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const c of it) {
-            seen(c);
-            yield c;
-          }
-        },
-      };
-    },
-    close: () => inner.close(),
-  };
-}
-
 /** The default source: all SSTables of the table (every node), merged and reconciled. */
 export async function* sstableRowSource(loc: TableLocation, schema: TableSchema, opts: RowSourceOptions): AsyncGenerator<CqlRow[]> {
   // Listed again and opened together (again if compaction removed a listed SSTable first); once open,
@@ -103,13 +68,11 @@ export async function* sstableRowSource(loc: TableLocation, schema: TableSchema,
   const opened: OpenedSSTable[] = [];
   try {
     const { sstables } = await openTableSSTables(loc.tableDirs, loc.keyspace ?? undefined, loc.table ?? undefined, { index: false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
-    for (const t of sstables) {
-      const layout = dataChunkLayout(t.data);
-      const fileBytes = layout === null || layout.count === 0 ? t.data.uncompressedLength : layout.fileEnd(layout.count - 1);
-      if (opts.onDataBytes === undefined) opened.push(t);
-      else opened.push({ ...t, data: countingDataSource(t.data, fileBytes, opts.onDataBytes) });
-    }
-    yield* tableRows(opened, schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
+    opened.push(...sstables);
+    // each chunk is read once here, so the on-disk bytes of the chunks delivered are the progress
+    const onBytes = opts.onDataBytes;
+    const read = onBytes === undefined ? sstables : await Promise.all(sstables.map(async (t) => ({ ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), onBytes) })));
+    yield* tableRows(read, schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
   } finally {
     await closeAll(opened);
   }

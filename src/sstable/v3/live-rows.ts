@@ -306,12 +306,8 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       if ((flags & CELL_HAS_EMPTY_VALUE) === 0) {
         length = col.fixedLength;
         if (length < 0) {
-          length = buf[pos] as number; // one-byte vints inline: most lengths are below 128
-          if (length < 0x80) pos++;
-          else {
-            length = uvintAt(buf, pos);
-            pos = at;
-          }
+          length = uvintAt(buf, pos);
+          pos = at;
         }
       }
       const offset = pos;
@@ -334,12 +330,8 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       if (Number.isNaN(d)) return -1;
       if (ord >= 0 && (!dropped || d > drop) && d > cdel) cdel = d;
     }
-    let count = buf[pos] as number;
-    if (count < 0x80) pos++;
-    else {
-      count = uvintAt(buf, pos);
-      pos = at;
-    }
+    const count = uvintAt(buf, pos);
+    pos = at;
     if (Number.isNaN(count)) return -1;
     const live = this.liveCells;
     let n = 0;
@@ -350,22 +342,14 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       const ts = this.cellTs;
       const ldt = this.cellLdt;
       const ttl = this.cellTtl;
-      let pathLength = buf[pos] as number;
-      if (pathLength < 0x80) pos++;
-      else {
-        pathLength = uvintAt(buf, pos);
-        pos = at;
-      }
+      const pathLength = uvintAt(buf, pos);
+      pos = at;
       const pathOffset = pos;
       pos += pathLength;
       let length = 0;
       if ((flags & CELL_HAS_EMPTY_VALUE) === 0) {
-        length = buf[pos] as number;
-        if (length < 0x80) pos++;
-        else {
-          length = uvintAt(buf, pos);
-          pos = at;
-        }
+        length = uvintAt(buf, pos);
+        pos = at;
       }
       const offset = pos;
       pos += length;

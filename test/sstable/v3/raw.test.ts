@@ -7,20 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { addWrap64, Cursor, exactBigInt } from '../../../src/sstable/cursor.js';
 import type { V3Layout } from '../../../src/sstable/v3/layout.js';
 import { at, timestampAt, tsNumber, uvintAt, uvintLow32At } from '../../../src/sstable/v3/raw.js';
-
-/** Unsigned vint encoding (§5.1): leading one bits of the first byte count the extra bytes. */
-function encodeUvint(v: bigint): Uint8Array {
-  let extra = 0;
-  while (extra < 8 && v >= 1n << BigInt(7 * (extra + 1))) extra++;
-  const out = new Uint8Array(1 + extra);
-  let x = v;
-  for (let i = extra; i >= 1; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  out[0] = extra === 8 ? 0xff : ((0xff00 >> extra) & 0xff) | Number(x);
-  return out;
-}
+import { uvintBytes } from '../../../src/sstable/types/vint.js';
 
 function cursorOver(bytes: Uint8Array): Cursor {
   const c = new Cursor('test');
@@ -43,7 +30,7 @@ describe('exactBigInt', () => {
 describe('raw vint reads', () => {
   it('uvintAt matches Cursor.uvint below 2^49 and gives NaN above; uvintLow32At matches uvintLow32', () => {
     fc.assert(fc.property(smallish, fc.integer({ min: 0, max: 3 }), (v, pad) => {
-      const enc = encodeUvint(v);
+      const enc = uvintBytes(v);
       const bytes = new Uint8Array(pad + enc.length + 1);
       bytes.set(enc, pad);
       const n = uvintAt(bytes, pad);
@@ -61,7 +48,7 @@ describe('raw vint reads', () => {
     const bases = fc.oneof(fc.bigInt({ min: -(1n << 52n), max: 1n << 52n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.constant(1_514_764_800_000_000n));
     fc.assert(fc.property(bases, smallish, (base, delta) => {
       const layout = { minTimestamp: base, minTimestampNumber: base >= -(1n << 52n) && base <= 1n << 52n ? Number(base) : null } as V3Layout;
-      const bytes = encodeUvint(delta);
+      const bytes = uvintBytes(delta);
       const want = addWrap64(base, delta);
       const got = timestampAt(bytes, 0, layout);
       expect(at).toBe(bytes.length);
