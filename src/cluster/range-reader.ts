@@ -21,9 +21,7 @@ import { partitionerFromClass, type Partitioner } from '../merge/partitioner.js'
 import type { TableSchema } from '../schema/model.js';
 import { parseSummary } from '../sstable/io/summary.js';
 import type { EventBatches } from '../sstable/model.js';
-import { liveRowsLayout, mergeOptionsFor, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
-import type { V3Layout } from '../sstable/v3/layout.js';
-import { readV3LiveRows } from '../sstable/v3/live-rows.js';
+import { mergeOptionsFor, singleSSTableRows, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
 import { FULL_RING, splitBySamples, splitEvenly, summarySeekIndex, tokenSpace, type TokenRange } from './ranges.js';
 
 /** Finds Data.db offsets of token bounds in one SSTable. */
@@ -115,17 +113,17 @@ export function rangeRows(seekers: readonly SSTableSeeker[], schema: TableSchema
   const partitioner = commonPartitioner(seekers.map((s) => s.table), `${schema.keyspace}.${schema.table}`);
   const mergeOpts = mergeOptionsFor(schema, partitioner, opts);
   const only = seekers.length === 1 ? seekers[0] : undefined;
-  const layout = only === undefined ? null : liveRowsLayout(only.table, schema, mergeOpts);
-  if (only !== undefined && layout !== null) return singleRangeRows(only, layout, range, mergeOpts, opts.signal);
+  if (only !== undefined) return singleRangeRows(only, schema, range, mergeOpts, opts.signal);
   const sources = seekers.map((s) => rangeEvents(s, schema, range, opts.signal));
   return mergeToCqlRows(sources, mergeOpts);
 }
 
-/** One SSTable's slice of a range decoded straight into rows (table.ts liveRowsLayout). */
-async function* singleRangeRows(seeker: SSTableSeeker, layout: V3Layout, range: TokenRange, mergeOpts: MergeOptions, signal?: AbortSignal): AsyncGenerator<CqlRow[]> {
+/** One SSTable's slice of a range, decoded straight into rows where table.ts singleSSTableRows can. */
+async function* singleRangeRows(seeker: SSTableSeeker, schema: TableSchema, range: TokenRange, mergeOpts: MergeOptions, signal?: AbortSignal): AsyncGenerator<CqlRow[]> {
   const { start, end } = await seeker.slice(range, signal);
   if (start >= end) return;
-  yield* readV3LiveRows(seeker.table.data, layout, mergeOpts, signal === undefined ? { start, end } : { start, end, signal });
+  const readOpts = signal === undefined ? { start, end } : { start, end, signal };
+  yield* singleSSTableRows(seeker.table, schema, mergeOpts, readOpts) ?? mergeToCqlRows([sstableEvents(seeker.table, schema, readOpts)], mergeOpts);
 }
 
 /** rangeRows over several ranges, one after the other (the in-process, single-thread path). */

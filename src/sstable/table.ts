@@ -20,8 +20,9 @@ import type { EventBatches } from './model.js';
 import { compareValues, mergeCounterContexts } from './types/index.js';
 import { baseType, isCounter, isMultiCell, native, type CqlType } from './types/model.js';
 import { buildV2Layout } from './v2/layout.js';
+import { readV2LiveRows } from './v2/live-rows.js';
 import { readV2 } from './v2/reader.js';
-import { buildV3Layout, type V3Layout } from './v3/layout.js';
+import { buildV3Layout } from './v3/layout.js';
 import { readV3, type ReadOptions } from './v3/reader.js';
 import { liveRowsSupported, readV3LiveRows } from './v3/live-rows.js';
 
@@ -145,20 +146,19 @@ export function tableRows(tables: readonly OpenedSSTable[], schema: TableSchema,
   const partitioner = [...partitioners][0] ?? 'org.apache.cassandra.dht.Murmur3Partitioner';
   const readOpts: ReadOptions = opts.signal === undefined ? {} : { signal: opts.signal };
   const mergeOpts = mergeOptionsFor(schema, partitioner, opts);
-  const only = tables.length === 1 ? tables[0] : undefined;
-  const layout = only === undefined ? null : liveRowsLayout(only, schema, mergeOpts);
-  // One 3.x SSTable: decoded straight into the rows the merge would yield (v3/live-rows.ts).
-  if (only !== undefined && layout !== null) return readV3LiveRows(only.data, layout, mergeOpts, readOpts);
-  return mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOpts);
+  const only = tables.length === 1 ? singleSSTableRows(tables[0] as OpenedSSTable, schema, mergeOpts, readOpts) : null;
+  return only ?? mergeToCqlRows(tables.map((t) => sstableEvents(t, schema, readOpts)), mergeOpts);
 }
 
 /**
- * The layout with which ONE SSTable can be decoded straight into the rows the merge would yield
- * (v3/live-rows.ts `readV3LiveRows`, also on a Data.db slice), or null when that path does not apply
- * (2.x, no header, or a layout it does not cover): then merge its events.
+ * The live rows of ONE SSTable, over the partitions of [opts.start, opts.end), decoded straight into the
+ * rows the merge would yield for it alone (v3/live-rows.ts, v2/live-rows.ts); null when that path does
+ * not apply (a 3.x file without a serialization header, or a layout live-rows does not cover): then
+ * merge its events.
  */
-export function liveRowsLayout(t: OpenedSSTable, schema: TableSchema, mergeOpts: MergeOptions): V3Layout | null {
-  if (!isV3(t.descriptor.version) || t.statistics.header === null) return null;
+export function singleSSTableRows(t: OpenedSSTable, schema: TableSchema, mergeOpts: MergeOptions, opts: ReadOptions): AsyncGenerator<CqlRow[]> | null {
+  if (!isV3(t.descriptor.version)) return readV2LiveRows(t.data, buildV2Layout(schema, t.data.path), mergeOpts, opts);
+  if (t.statistics.header === null) return null;
   const layout = buildV3Layout(t.statistics.header, schema, decodeColumns(schema), t.data.path);
-  return liveRowsSupported(layout, mergeOpts) ? layout : null;
+  return liveRowsSupported(layout, mergeOpts) ? readV3LiveRows(t.data, layout, mergeOpts, opts) : null;
 }

@@ -160,7 +160,7 @@ function readAtom(c: Cursor, u: V2Units, batch: SSTableEvent[], hard: boolean): 
  * a run of atoms: the first one may need more bytes (the cursor throws before anything changed), the
  * others are only decoded when wholly fed, so a step never throws NEED_MORE after acting.
  */
-class V2Units implements UnitDecoder {
+export class V2Units implements UnitDecoder {
   private state = State.PartitionHeader;
   readonly proc: PartitionProcessor;
   readonly timestamps = new I64Cache();
