@@ -70,11 +70,25 @@ export class Cursor {
       }
     }
     this.base += this.pos;
+    this.use(nb, 0);
+  }
+
+  /**
+   * Moves onto `chunk` itself, uncopied, at pos: the fed bytes end with a copy of chunk[0, ...) and
+   * this.buf[this.pos - pos] is chunk[0] (see unit-stream.ts: a structure straddling two chunks is decoded
+   * in a small stitched copy, and decoding goes on in the chunk once past it).
+   */
+  adopt(chunk: Uint8Array, pos: number): void {
+    this.base += this.pos - pos;
+    this.use(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), pos);
+  }
+
+  private use(nb: Uint8Array, pos: number): void {
     this.buf = nb;
     this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
     this.ab = nb.buffer;
     this.abOffset = nb.byteOffset;
-    this.pos = 0;
+    this.pos = pos;
     this.end = nb.length;
   }
 

@@ -32,6 +32,13 @@ export interface UnitDecoder<T = SSTableEvent> {
   insidePartition(): boolean;
 }
 
+/**
+ * A structure straddling two chunks is decoded in a copy of the first chunk's unread tail and this many
+ * bytes of the next chunk, not in a copy of the whole next chunk: in formats whose structures rarely
+ * end at a chunk end (2.x atoms), copying every chunk cost a few percent of decoding.
+ */
+const BRIDGE_BYTES = 4096;
+
 /** At a partition boundary: has the range (or the data) ended? */
 export function rangeEnded(c: Cursor, stopAt: number): boolean {
   return c.offset >= stopAt || (c.final && c.remaining === 0);
@@ -49,6 +56,9 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
   let started = false;
   const pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  /** the chunk whose first BRIDGE_BYTES were fed behind the previous chunk's unread tail of bridgeTail bytes */
+  let bridge: Uint8Array | null = null;
+  let bridgeTail = 0;
   let needUpTo = -1;
   const verify = opts.verifyChecksums ?? true;
   const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
@@ -72,7 +82,16 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
           pendingBytes += chunk.bytes.length;
           // A structure larger than a chunk: collect until it fits, then stitch once.
           if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
-          c.feed(pending);
+          const tail = c.remaining;
+          if (pending.length === 1 && tail > 0 && tail < BRIDGE_BYTES && chunk.bytes.length > 2 * BRIDGE_BYTES) {
+            // The structure straddling the two chunks is decoded in a copy of the tail and the chunk's
+            // first bytes; decoding then goes on in the chunk itself (Cursor.adopt), uncopied.
+            bridge = chunk.bytes;
+            bridgeTail = tail;
+            c.feed([bridge.subarray(0, BRIDGE_BYTES)]);
+          } else {
+            c.feed(pending);
+          }
           pending.length = 0;
           pendingBytes = 0;
         }
@@ -80,6 +99,10 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
       needUpTo = -1;
       const batch: T[] = [];
       for (;;) {
+        if (bridge !== null && c.pos >= bridgeTail) {
+          c.adopt(bridge, c.pos - bridgeTail);
+          bridge = null;
+        }
         const mark = c.pos;
         const before = batch.length;
         try {
@@ -91,6 +114,12 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
           if (e === NEED_MORE) {
             c.pos = mark;
             batch.length = before;
+            if (bridge !== null) {
+              // larger than the copied bytes: stitch the rest of the chunk on, as without a bridge
+              c.feed([bridge.subarray(BRIDGE_BYTES)]);
+              bridge = null;
+              continue;
+            }
             needUpTo = NEED_MORE.upTo;
             break;
           }
