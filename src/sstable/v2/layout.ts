@@ -46,6 +46,8 @@ export interface V2Layout {
   readonly valueColumn: number;
   /** the defined (static and regular) columns sorted by unsigned name bytes, for findColumn */
   readonly columns: readonly V2Column[];
+  /** nameSlot(name) -> 1 + index in `columns` of the one column in that slot, 0 for none, -1 for several */
+  readonly nameSlots: Int16Array;
   /** ColumnToCollectionType parameters: column name -> collection type (present and dropped multi-cell columns) */
   readonly collections: ReadonlyMap<string, CqlType>;
   /** dropped columns: name -> drop time (µs) */
@@ -128,6 +130,7 @@ export function buildV2Layout(schema: TableSchema, file: string): V2Layout {
     hasStatics: columns.some((c) => c.isStatic),
     valueColumn: dense && columns.length > 0 ? 0 : -1,
     columns: sorted,
+    nameSlots: nameSlotsOf(sorted),
     collections,
     dropped,
     cellsNeedSort,
@@ -162,21 +165,32 @@ export function findColumnIndex(l: V2Layout, buf: Uint8Array, start: number, end
 }
 
 /** How many columns findColumnNear tries, from the hint on, before a binary search. */
-const NEAR = 4;
+const NAME_SLOTS = 1024;
+
+/** A name's slot: its length, first and last byte, mixed. */
+function nameSlot(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0) return 0;
+  return ((len * 31 + (buf[start] as number)) * 31 + (buf[end - 1] as number)) & (NAME_SLOTS - 1);
+}
+
+function nameSlotsOf(columns: readonly V2Column[]): Int16Array {
+  const slots = new Int16Array(NAME_SLOTS);
+  columns.forEach((c, i) => {
+    const k = nameSlot(c.nameBytes, 0, c.nameBytes.length);
+    slots[k] = slots[k] === 0 ? i + 1 : -1;
+  });
+  return slots;
+}
 
 /**
- * findColumnIndex, trying `hint` and the next few columns (cyclically) first: atoms come in name order,
- * so the column of an atom is mostly the previous atom's (collection elements), one of the next ones
- * (unset columns are absent), or the first one again (the next row).
+ * findColumnIndex for the cells of a row, which name columns thousands of times: the name's slot gives
+ * the one column it can be, checked byte for byte; only names sharing a slot are searched.
  */
-export function findColumnNear(l: V2Layout, hint: number, buf: Uint8Array, start: number, end: number): number {
-  const cols = l.columns;
-  const n = cols.length;
-  let i = hint < n ? hint : 0;
-  for (let k = 0; k < NEAR && k < n; k++) {
-    if (sameName((cols[i] as V2Column).nameBytes, buf, start, end)) return i;
-    if (++i === n) i = 0;
-  }
+export function findColumnFast(l: V2Layout, buf: Uint8Array, start: number, end: number): number {
+  const slot = l.nameSlots[nameSlot(buf, start, end)] as number;
+  if (slot === 0) return -1;
+  if (slot > 0) return sameName((l.columns[slot - 1] as V2Column).nameBytes, buf, start, end) ? slot - 1 : -1;
   return findColumnIndex(l, buf, start, end);
 }
 

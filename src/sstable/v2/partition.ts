@@ -9,7 +9,7 @@
  */
 import { AgentError } from '../../errors.js';
 import { BoundKind, NO_DELETION_TIME, type Bound, type ClusteringValues, type DeletionTime, type SSTableEvent } from '../model.js';
-import { findColumn, findColumnNear, type V2Column, type V2Layout } from './layout.js';
+import { findColumn, findColumnFast, type V2Column, type V2Layout } from './layout.js';
 import { BOTTOM, CompositeScan, TOP, compoundBound, sameBytes, viewOf } from './names.js';
 import { RowBuilder, makeCell } from './row-builder.js';
 import { RangeTracker, supersedes } from './tombstones.js';
@@ -34,8 +34,6 @@ export class PartitionProcessor {
   private compactRow: RowBuilder | null = null;
   /** CQL names with clustering: atoms of the row being built take the fast paths (cellInRow, tombstoneInRow) */
   private readonly fast: boolean;
-  /** index in l.columns of the last column looked up (findColumnNear) */
-  private hint = 0;
   /** a DataView of `dvBuf` (the chunk buffer atoms last came from), for RowBuilder.hasKey */
   private dvBuf: Uint8Array = new Uint8Array(0);
   private dv = new DataView(this.dvBuf.buffer);
@@ -240,12 +238,10 @@ export class PartitionProcessor {
     return (this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
   }
 
-  /** The defined column named buf[start, end) (findColumnNear with the last column found as the hint). */
+  /** The defined column named buf[start, end) (findColumnFast). */
   private column(buf: Uint8Array, start: number, end: number): V2Column | undefined {
-    const i = findColumnNear(this.l, this.hint, buf, start, end);
-    if (i < 0) return undefined;
-    this.hint = i;
-    return this.l.columns[i];
+    const i = findColumnFast(this.l, buf, start, end);
+    return i < 0 ? undefined : this.l.columns[i];
   }
 
   private rangeTombstone(out: SSTableEvent[], start: Bound, end: Bound, del: DeletionTime): void {
