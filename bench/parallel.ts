@@ -1,10 +1,12 @@
 /**
  * Parallel range decoding throughput: the mc-lz4-mixed bench table read as token ranges by 1 and by 2
- * worker threads, output encoded as CSV records (the extract pipeline's path), consumed in the main
- * thread. Prints MB/s of Data.db, rows/s, the 2-worker speed-up and the peak RSS of the process
+ * worker threads and consumed (counted, then dropped) in the main thread. `--format records` (the
+ * default) is the extract pipeline's path: ranges decoded, merged, CSV-encoded and DynamoDB-checked in
+ * the workers (encode-batch.ts), handed over in task order; `csv` and `json` are the text path of
+ * parallelTableText (the older string encoder). Prints MB/s of Data.db, rows/s, the 2-worker speed-up and the peak RSS of the process
  * (VmHWM of /proc/self/status: worker threads share the process, so it includes them).
  *
- * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 3 --workers 1,2 --ranges 16]
+ * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 3 --workers 1,2 --ranges 16 --format records|csv|json]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stat, writeFile, mkdtemp } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parallelTableText } from '../src/cluster/parallel.js';
+import { parallelTableRecords, parallelTableText } from '../src/cluster/parallel.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,16 +33,28 @@ function peakRssMB(): number {
   return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
 }
 
-async function pass(schemaFile: string, workers: number, ranges: number, format: 'csv' | 'json'): Promise<{ seconds: number; rows: number; chars: number }> {
+type Format = 'records' | 'csv' | 'json';
+
+async function pass(schemaFile: string, workers: number, ranges: number, format: Format): Promise<{ seconds: number; rows: number; chars: number }> {
   const t0 = process.hrtime.bigint();
   let rows = 0;
   let chars = 0;
-  const run = parallelTableText({ paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format }, { workerUrl });
-  for await (const b of run) {
-    rows += b.ends.length;
-    chars += b.text.length;
+  const req = { paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format: 'csv' as const };
+  if (format === 'records') {
+    const run = parallelTableRecords(req, { workerUrl });
+    for await (const b of run) {
+      rows += b.batch.count;
+      chars += b.batch.bytes.length;
+    }
+    if (run.summary().rows !== rows) throw new Error(`summary says ${run.summary().rows} rows, received ${rows}`);
+  } else {
+    const run = parallelTableText({ ...req, format }, { workerUrl });
+    for await (const b of run) {
+      rows += b.ends.length;
+      chars += b.text.length;
+    }
+    if (run.summary().rows !== rows) throw new Error(`summary says ${run.summary().rows} rows, received ${rows}`);
   }
-  if (run.summary().rows !== rows) throw new Error(`summary says ${run.summary().rows} rows, received ${rows}`);
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, rows, chars };
 }
 
@@ -50,7 +64,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string', default: '16' }, format: { type: 'string', default: 'csv' } } });
+  const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string', default: '16' }, format: { type: 'string', default: 'records' } } });
   if (!existsSync(benchDir)) {
     console.log(`mc-lz4-mixed: not found at ${benchDir}, skipped`);
     return;
@@ -60,7 +74,7 @@ async function main(): Promise<void> {
   await writeFile(schemaFile, SCHEMA);
   let dataBytes = 0;
   for (const d of await listSSTables(benchDir)) dataBytes += (await stat(d.dataPath)).size;
-  const format = values.format === 'json' ? 'json' : 'csv';
+  const format: Format = values.format === 'json' ? 'json' : values.format === 'csv' ? 'csv' : 'records';
   const passes = Number(values.passes);
   const ranges = Number(values.ranges);
   console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after 1 warm-up`);
