@@ -115,6 +115,10 @@ async function main(): Promise<void> {
     console.log(`  median pass ${sec.toFixed(3)} s wall, ${median(measured.map((r) => r.cpuSeconds)).toFixed(3)} s CPU  (passes: ${results.map((r) => r.seconds.toFixed(2)).join(' ')})`);
     console.log(`  ${mbps.toFixed(1)} MB/s of Data.db, ${Math.round(rowsPerSec).toLocaleString('en-US')} rows/s, ${(last.cells / sec / 1e6).toFixed(2)} M cells/s`);
     console.log(`  ratio to Cassandra's reader (${set.refMBps} MB/s): ${(mbps / set.refMBps).toFixed(2)}x`);
+    // The shared vCPUs' speed drifts from minute to minute: the fastest measured pass shows what the
+    // decoder does when the host lets it (the headline figure stays the median, as the reference's).
+    const best = Math.min(...measured.map((r) => r.seconds));
+    console.log(`  fastest measured pass ${best.toFixed(3)} s: ${(dataBytes / 1e6 / best).toFixed(1)} MB/s, ${(dataBytes / 1e6 / best / set.refMBps).toFixed(2)}x`);
   }
   const peak = process.resourceUsage().maxRSS / 1024;
   console.log(`peak RSS ${peak.toFixed(0)} MB (target < 200 MB)`);
