@@ -14,30 +14,14 @@ import { parseCqlSchema } from '../../../src/schema/cql-ddl.js';
 import type { TableSchema } from '../../../src/schema/model.js';
 import { isV3 } from '../../../src/sstable/io/descriptor.js';
 import type { DataSource } from '../../../src/sstable/io/data-source.js';
-import { ViewCell } from '../../../src/sstable/model.js';
 import { mergeOptionsFor, openSSTable, tableRows, type OpenedSSTable } from '../../../src/sstable/table.js';
 import { buildV2Layout } from '../../../src/sstable/v2/layout.js';
 import { readV2LiveRows } from '../../../src/sstable/v2/live-rows.js';
 import { readV2 } from '../../../src/sstable/v2/reader.js';
 import { loadExpectations } from '../../conformance/expectations.js';
 import { FIXTURES_ROOT, haveFixture } from '../../helpers/fixtures.js';
-import { readAllBytes, splitSource } from '../../helpers/split-source.js';
+import { expectSplitsMatch, rowsText } from '../../helpers/rows-text.js';
 import { cell, comp, partition, rt, source, cat } from '../../helpers/v2-bytes.js';
-
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return `${v}n`;
-  if (v instanceof ViewCell) return plain({ column: v.column, timestamp: v.timestamp, ttl: v.ttl, ldt: v.localDeletionTime, path: v.path, value: v.value });
-  if (v instanceof Uint8Array) return `0x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
-  if (Array.isArray(v)) return v.map(plain);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
-}
-
-async function collect(rows: AsyncIterable<CqlRow[]>): Promise<string> {
-  const out: string[] = [];
-  for await (const b of rows) for (const r of b) out.push(JSON.stringify(plain(r)));
-  return out.join('\n');
-}
 
 function generic(t: OpenedSSTable, data: DataSource, schema: TableSchema, nowInSec: number): AsyncIterable<CqlRow[]> {
   return mergeToCqlRows([readV2(data, buildV2Layout(schema, data.path))], mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec }));
@@ -75,15 +59,15 @@ describe.runIf(present && sets.length > 0)('single-source 2.x rows equal the mer
         for (const t of tables) {
           const writeNow = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
           for (const now of [0, writeNow, 2_000_000_000]) {
-            const want = await collect(generic(t, t.data, schema, now));
+            const want = await rowsText(generic(t, t.data, schema, now));
             rows += want.length;
-            expect(await collect(single(t, t.data, schema, now)), `now=${now}`).toBe(want);
+            expect(await rowsText(single(t, t.data, schema, now)), `now=${now}`).toBe(want);
           }
         }
         if (tables.length === 1) {
           const t = tables[0] as OpenedSSTable;
           const now = 1_700_000_000;
-          expect(await collect(tableRows(tables, schema, { nowInSec: now }))).toBe(await collect(generic(t, t.data, schema, now)));
+          expect(await rowsText(tableRows(tables, schema, { nowInSec: now }))).toBe(await rowsText(generic(t, t.data, schema, now)));
         }
         if ((e.rowCount ?? 0) > 0) expect(rows).toBeGreaterThan(0);
       } finally {
@@ -103,17 +87,7 @@ describe.runIf(present && sets.length > 0)('single-source 2.x rows: any chunk sp
       if (e === undefined) return;
       const { schema, tables } = await opened(e);
       const t = tables[0] as OpenedSSTable;
-      const bytes = await readAllBytes(t.data);
-      const now = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
-      const want = await collect(generic(t, t.data, schema, now));
-      await t.data.close();
-      expect(want.length).toBeGreaterThan(0);
-      await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: Math.max(2, Math.ceil(bytes.length / 3)) }), { minLength: 1, maxLength: 30 }), async (sizes) => {
-          expect(await collect(single(t, splitSource(t.data.path, bytes, sizes), schema, now))).toBe(want);
-        }),
-        { numRuns: 15 },
-      );
+      await expectSplitsMatch(t, (src, now) => generic(t, src, schema, now), (src, now) => single(t, src, schema, now));
     }, 120_000);
   }
 });
@@ -154,16 +128,16 @@ describe('single-source 2.x rows: deletions that shadow data', () => {
   it('yields the merged rows at every "now" and every chunk split', async () => {
     for (const now of [0, 4999, 5000]) {
       const src = source(data);
-      const want = await collect(mergeToCqlRows([readV2(src, buildV2Layout(schema, src.path))], merge(now)));
+      const want = await rowsText(mergeToCqlRows([readV2(src, buildV2Layout(schema, src.path))], merge(now)));
       const lines = want.split('\n');
       // k=1: c=1, c=4 (v only: its list cell is older than the range tombstone), c=6; k=2: c=2; k=3: static only
       expect(lines.length).toBe(5);
       expect(want).not.toContain(Buffer.from('gone').toString('hex'));
-      expect(await collect(readV2LiveRows(src, buildV2Layout(schema, src.path), merge(now))), `now=${now}`).toBe(want);
+      expect(await rowsText(readV2LiveRows(src, buildV2Layout(schema, src.path), merge(now))), `now=${now}`).toBe(want);
       await fc.assert(
         fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }), async (sizes) => {
           const split = source(data, sizes);
-          expect(await collect(readV2LiveRows(split, buildV2Layout(schema, split.path), merge(now)))).toBe(want);
+          expect(await rowsText(readV2LiveRows(split, buildV2Layout(schema, split.path), merge(now)))).toBe(want);
         }),
         { numRuns: 20 },
       );

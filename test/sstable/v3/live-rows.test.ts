@@ -5,7 +5,6 @@
  * the decompressed stream is cut into chunks.
  */
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { locateTable } from '../../../src/catalog/locate.js';
 import { resolveSchema } from '../../../src/catalog/schema.js';
@@ -14,29 +13,13 @@ import type { CqlRow } from '../../../src/merge/rows.js';
 import type { TableSchema } from '../../../src/schema/model.js';
 import { isV3 } from '../../../src/sstable/io/descriptor.js';
 import type { DataSource } from '../../../src/sstable/io/data-source.js';
-import { ViewCell } from '../../../src/sstable/model.js';
 import { mergeOptionsFor, openSSTable, tableRows, type OpenedSSTable } from '../../../src/sstable/table.js';
 import { buildV3Layout } from '../../../src/sstable/v3/layout.js';
 import { liveRowsSupported, readV3LiveRows } from '../../../src/sstable/v3/live-rows.js';
 import { readV3 } from '../../../src/sstable/v3/reader.js';
 import { loadExpectations } from '../../conformance/expectations.js';
 import { FIXTURES_ROOT, haveFixture } from '../../helpers/fixtures.js';
-import { readAllBytes, splitSource } from '../../helpers/split-source.js';
-
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return `${v}n`;
-  if (v instanceof ViewCell) return plain({ column: v.column, timestamp: v.timestamp, ttl: v.ttl, ldt: v.localDeletionTime, path: v.path, value: v.value });
-  if (v instanceof Uint8Array) return `0x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
-  if (Array.isArray(v)) return v.map(plain);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
-}
-
-async function collect(rows: AsyncIterable<CqlRow[]>): Promise<string> {
-  const out: string[] = [];
-  for await (const b of rows) for (const r of b) out.push(JSON.stringify(plain(r)));
-  return out.join('\n');
-}
+import { expectSplitsMatch, rowsText } from '../../helpers/rows-text.js';
 
 function generic(t: OpenedSSTable, data: DataSource, schema: TableSchema, nowInSec: number): AsyncIterable<CqlRow[]> {
   const header = t.statistics.header;
@@ -77,14 +60,14 @@ describe.runIf(present && sets.length > 0)('fused 3.x rows equal the merged rows
         for (const t of tables) {
           const writeNow = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
           for (const now of [0, writeNow, 2_000_000_000]) {
-            const want = await collect(generic(t, t.data, schema, now));
-            expect(await collect(fused(t, t.data, schema, now)), `now=${now}`).toBe(want);
+            const want = await rowsText(generic(t, t.data, schema, now));
+            expect(await rowsText(fused(t, t.data, schema, now)), `now=${now}`).toBe(want);
           }
         }
         if (tables.length === 1) {
           const t = tables[0] as OpenedSSTable;
           const now = 1_700_000_000;
-          expect(await collect(tableRows(tables, schema, { nowInSec: now }))).toBe(await collect(generic(t, t.data, schema, now)));
+          expect(await rowsText(tableRows(tables, schema, { nowInSec: now }))).toBe(await rowsText(generic(t, t.data, schema, now)));
         }
       } finally {
         for (const t of tables) await t.data.close();
@@ -112,9 +95,9 @@ describe.runIf(present)('fused 3.x rows with timestamps beyond 2^53', () => {
         const now = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
         const merge = mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec: now });
         for (const layout of [{ ...base, minTimestamp: base.minTimestamp + (1n << 60n), minTimestampNumber: null }, { ...base, minTimestampNumber: null }]) {
-          const want = await collect(mergeToCqlRows([readV3(t.data, layout)], merge));
+          const want = await rowsText(mergeToCqlRows([readV3(t.data, layout)], merge));
           expect(want.length).toBeGreaterThan(0);
-          expect(await collect(readV3LiveRows(t.data, layout, merge))).toBe(want);
+          expect(await rowsText(readV3LiveRows(t.data, layout, merge))).toBe(want);
         }
       } finally {
         await t.data.close();
@@ -138,17 +121,7 @@ describe.runIf(present)('fused 3.x rows: any chunk split yields the same rows', 
       if (e === undefined) return;
       const { schema, tables } = await opened(e);
       const t = tables[0] as OpenedSSTable;
-      const bytes = await readAllBytes(t.data);
-      const now = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
-      const want = await collect(generic(t, t.data, schema, now));
-      await t.data.close();
-      expect(want.length).toBeGreaterThan(0);
-      await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: Math.max(2, Math.ceil(bytes.length / 3)) }), { minLength: 1, maxLength: 30 }), async (sizes) => {
-          expect(await collect(fused(t, splitSource(t.data.path, bytes, sizes), schema, now))).toBe(want);
-        }),
-        { numRuns: 15 },
-      );
+      await expectSplitsMatch(t, (src, now) => generic(t, src, schema, now), (src, now) => fused(t, src, schema, now));
     }, 120_000);
   }
 });
