@@ -240,7 +240,7 @@ export class PartitionProcessor {
 
   /** The defined column named buf[start, end) (findColumnFast). */
   private column(buf: Uint8Array, start: number, end: number): V2Column | undefined {
-    const i = findColumnFast(this.l, buf, start, end);
+    const i = findColumnFast(this.l, buf, this.dataView(buf), start, end);
     return i < 0 ? undefined : this.l.columns[i];
   }
 
