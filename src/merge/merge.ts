@@ -11,14 +11,15 @@
  * driver awaits exactly that source's next batch, so there is one await per batch per source.
  */
 import { I64_MIN } from '../sstable/model.js';
-import type { ClusteringValues, EventBatches, PartitionStart, RangeMarker, Row, SSTableEvent } from '../sstable/model.js';
+import type { EventBatches, PartitionStart, RangeMarker, Row, SSTableEvent } from '../sstable/model.js';
 import { compareUnsigned } from './bytes.js';
 import type { ClusteringOrder, ValueComparator } from './clustering-order.js';
 import type { Partitioner, Token } from './partitioner.js';
 import type { CounterMerge } from './reconcile.js';
 import { writeMergedRow, writeSingleRow } from './row-merge.js';
 import type { RowContext } from './row-merge.js';
-import type { CqlRow, LiveValue } from './rows.js';
+import type { CqlRow } from './rows.js';
+import { PartitionRows } from './partition-rows.js';
 import { SourceCursor, badStream } from './source-cursor.js';
 
 export interface ColumnInfo {
@@ -61,18 +62,12 @@ class Merger {
   out: CqlRow[] = [];
   private phase = Phase.Between;
   private active: SourceCursor[] = [];
-  private partitionKey: Uint8Array = new Uint8Array(0);
   private partitionDel = I64_MIN;
   private staticCheck = 0;
   private staticRows: Row[] = [];
-  private staticCols: number[] = [];
-  private staticVals: LiveValue[] = [];
-  private hasLiveStatic = false;
-  private emitted = false;
   private readonly rowBuf: Row[] = [];
   private readonly rowSources: SourceCursor[] = [];
-  private readonly nullValues: (LiveValue | null)[];
-  private readonly staticOnlyClustering: ClusteringValues;
+  private readonly rows: PartitionRows;
   private readonly ctx: RowContext;
   private readonly clustering: ClusteringOrder;
   private readonly partitioner: Partitioner;
@@ -83,8 +78,7 @@ class Merger {
   ) {
     const n = opts.columns.length;
     this.ctx = rowContextFor(opts);
-    this.nullValues = new Array<LiveValue | null>(n).fill(null);
-    this.staticOnlyClustering = Object.freeze(new Array<null>(opts.clustering.size).fill(null));
+    this.rows = new PartitionRows(n, opts.clustering.size);
     this.clustering = opts.clustering;
     this.partitioner = opts.partitioner;
   }
@@ -139,7 +133,7 @@ class Merger {
       c.open = I64_MIN;
       c.ended = false;
     }
-    this.partitionKey = bestKey;
+    this.rows.start(bestKey);
     this.partitionDel = del;
     this.staticCheck = 0;
     this.staticRows.length = 0;
@@ -180,22 +174,12 @@ class Merger {
       this.staticCheck++;
     }
     const rows = this.staticRows;
-    this.staticCols = [];
-    this.staticVals = [];
-    this.hasLiveStatic = false;
     if (rows.length > 0) {
-      const vals = this.nullValues.slice();
+      const vals = this.rows.values();
       const first = rows[0] as Row;
-      this.hasLiveStatic =
-        rows.length === 1 ? writeSingleRow(first, this.partitionDel, this.ctx, vals) : writeMergedRow(rows, rows.length, this.partitionDel, this.ctx, vals);
-      vals.forEach((v, i) => {
-        if (v !== null) {
-          this.staticCols.push(i);
-          this.staticVals.push(v);
-        }
-      });
+      const live = rows.length === 1 ? writeSingleRow(first, this.partitionDel, this.ctx, vals) : writeMergedRow(rows, rows.length, this.partitionDel, this.ctx, vals);
+      this.rows.statics(vals, live);
     }
-    this.emitted = false;
     this.phase = Phase.Body;
     return FLUSH;
   }
@@ -212,8 +196,8 @@ class Merger {
         case 'row': {
           if (ev.isStatic) throw badStream('a static row after the first unfiltered of a partition', c);
           const del = c.open > this.partitionDel ? c.open : this.partitionDel;
-          const values = this.nullValues.slice();
-          if (writeSingleRow(ev, del, this.ctx, values)) this.emit(ev.clustering, values);
+          const values = this.rows.values();
+          if (writeSingleRow(ev, del, this.ctx, values)) this.rows.emit(this.out, ev.clustering, values);
           if (this.out.length >= OUT_BATCH) {
             c.idx = i;
             return FLUSH;
@@ -289,27 +273,17 @@ class Merger {
       let del = this.partitionDel;
       for (const c of active) if (c.open > del) del = c.open;
       for (const c of rowSources) c.idx++;
-      const values = this.nullValues.slice();
+      const values = this.rows.values();
       const exists = rows.length === 1 ? writeSingleRow(bestEv, del, this.ctx, values) : writeMergedRow(rows, rows.length, del, this.ctx, values);
-      if (exists) this.emit(bestEv.clustering, values);
+      if (exists) this.rows.emit(this.out, bestEv.clustering, values);
       if (this.out.length >= OUT_BATCH) return FLUSH;
     }
   }
 
-  private emit(clustering: ClusteringValues, values: (LiveValue | null)[]): void {
-    const cols = this.staticCols;
-    for (let k = 0; k < cols.length; k++) values[cols[k] as number] = this.staticVals[k] as LiveValue;
-    this.out.push({ partitionKey: this.partitionKey, clustering, values });
-    this.emitted = true;
-  }
-
   /** A partition whose only live data is static yields one row with null clustering values (§9.3). */
   private endPartition(): void {
-    if (!this.emitted && this.hasLiveStatic) this.emit(this.staticOnlyClustering, this.nullValues.slice());
+    this.rows.end(this.out);
     this.staticRows.length = 0;
-    this.staticCols = [];
-    this.staticVals = [];
-    this.hasLiveStatic = false;
     this.phase = Phase.Between;
   }
 }

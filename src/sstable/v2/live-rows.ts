@@ -11,39 +11,31 @@
 import { AgentError } from '../../errors.js';
 import { rowContextFor, type MergeOptions } from '../../merge/merge.js';
 import { writeSingleRow, type RowContext } from '../../merge/row-merge.js';
-import type { CqlRow, LiveValue } from '../../merge/rows.js';
+import { PartitionRows } from '../../merge/partition-rows.js';
+import type { CqlRow } from '../../merge/rows.js';
 import type { Cursor } from '../cursor.js';
 import type { DataSource } from '../io/data-source.js';
-import { I64_MIN, type ClusteringValues, type Row, type SSTableEvent } from '../model.js';
+import { I64_MIN, type Row, type SSTableEvent } from '../model.js';
 import { decodeUnits, type ReadOptions, type UnitDecoder } from '../unit-stream.js';
 import type { V2Layout } from './layout.js';
 import { V2Units } from './reader.js';
-
-const EMPTY_KEY = new Uint8Array(0);
 
 class V2LiveRows implements UnitDecoder<CqlRow> {
   private readonly units: V2Units;
   /** the events of the structure being decoded (reused) */
   private readonly events: SSTableEvent[] = [];
   private readonly ctx: RowContext;
-  private readonly nullValues: (LiveValue | null)[];
-  private readonly staticOnlyClustering: ClusteringValues;
-  private key: Uint8Array = EMPTY_KEY;
+  private readonly rows: PartitionRows;
   private partitionDel = I64_MIN;
   /** markedForDeleteAt of the open range tombstone (I64_MIN: none) */
   private open = I64_MIN;
   /** a non-static event of the partition was seen: no static row may follow */
   private body = false;
-  private staticCols: number[] = [];
-  private staticVals: LiveValue[] = [];
-  private hasLiveStatic = false;
-  private emitted = false;
 
   constructor(layout: V2Layout, merge: MergeOptions) {
     this.units = new V2Units(layout.cellsNeedSort ? { ...layout, cellsNeedSort: false } : layout);
     this.ctx = rowContextFor(merge);
-    this.nullValues = new Array<LiveValue | null>(merge.columns.length).fill(null);
-    this.staticOnlyClustering = Object.freeze(new Array<null>(merge.clustering.size).fill(null));
+    this.rows = new PartitionRows(merge.columns.length, merge.clustering.size);
   }
 
   insidePartition(): boolean {
@@ -71,17 +63,13 @@ class V2LiveRows implements UnitDecoder<CqlRow> {
         this.open = ev.open === null ? I64_MIN : ev.open.markedForDeleteAt;
         return;
       case 'partition':
-        this.key = ev.key;
+        this.rows.start(ev.key);
         this.partitionDel = ev.deletion.markedForDeleteAt;
         this.open = I64_MIN;
         this.body = false;
-        this.staticCols = [];
-        this.staticVals = [];
-        this.hasLiveStatic = false;
-        this.emitted = false;
         return;
       case 'end':
-        if (!this.emitted && this.hasLiveStatic) this.emit(out, this.staticOnlyClustering, this.nullValues.slice());
+        this.rows.end(out);
         return;
     }
   }
@@ -89,32 +77,15 @@ class V2LiveRows implements UnitDecoder<CqlRow> {
   private staticRow(row: Row, c: Cursor): void {
     if (this.body) throw new AgentError('E_BAD_FORMAT', 'a static row after the first unfiltered of a partition', { file: c.file, offset: c.offset });
     this.body = true;
-    const vals = this.nullValues.slice();
-    this.hasLiveStatic = writeSingleRow(row, this.partitionDel, this.ctx, vals);
-    const cols: number[] = [];
-    const live: LiveValue[] = [];
-    for (let i = 0; i < vals.length; i++) {
-      const v = vals[i];
-      if (v === null || v === undefined) continue;
-      cols.push(i);
-      live.push(v);
-    }
-    this.staticCols = cols;
-    this.staticVals = live;
+    const vals = this.rows.values();
+    this.rows.statics(vals, writeSingleRow(row, this.partitionDel, this.ctx, vals));
   }
 
   private row(row: Row, out: CqlRow[]): void {
     this.body = true;
     const del = this.open > this.partitionDel ? this.open : this.partitionDel;
-    const values = this.nullValues.slice();
-    if (writeSingleRow(row, del, this.ctx, values)) this.emit(out, row.clustering, values);
-  }
-
-  private emit(out: CqlRow[], clustering: ClusteringValues, values: (LiveValue | null)[]): void {
-    const cols = this.staticCols;
-    for (let k = 0; k < cols.length; k++) values[cols[k] as number] = this.staticVals[k] as LiveValue;
-    out.push({ partitionKey: this.key, clustering, values });
-    this.emitted = true;
+    const values = this.rows.values();
+    if (writeSingleRow(row, del, this.ctx, values)) this.rows.emit(out, row.clustering, values);
   }
 }
 

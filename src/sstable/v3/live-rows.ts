@@ -12,10 +12,11 @@
 import { AgentError } from '../../errors.js';
 import { rowContextFor, type MergeOptions } from '../../merge/merge.js';
 import { writeSingleRow, type RowContext } from '../../merge/row-merge.js';
+import { PartitionRows } from '../../merge/partition-rows.js';
 import type { CqlRow, LiveValue } from '../../merge/rows.js';
 import { exactBigInt, type Cursor } from '../cursor.js';
 import type { DataSource } from '../io/data-source.js';
-import { EXPIRED_LIVENESS_TTL, I64_MIN, NO_DELETION_TIME, NO_TTL, ViewCell, type Cell, type ClusteringValues } from '../model.js';
+import { EXPIRED_LIVENESS_TTL, I64_MIN, NO_DELETION_TIME, NO_TTL, ViewCell, type Cell } from '../model.js';
 import { decodeUnits, rangeEnded, type ReadOptions, type UnitDecoder } from '../unit-stream.js';
 import {
   CELL_HAS_EMPTY_VALUE, CELL_IS_DELETED, CELL_IS_EXPIRING, CELL_USE_ROW_TIMESTAMP, CELL_USE_ROW_TTL,
@@ -25,7 +26,6 @@ import type { ColumnLayout, V3Layout } from './layout.js';
 import { at, timestampAt, tsNumber, uvintAt, uvintLow32At } from './raw.js';
 import { readClusteringValues, readMarker, readRow, readSubset } from './unfiltered.js';
 
-const EMPTY_KEY = new Uint8Array(0);
 /**
  * Whether the fused path reproduces the merge for this SSTable: every column is stored as the schema
  * says the merge groups it (multi-cell or not), and every drop time is an exact double.
@@ -48,20 +48,14 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   private readonly hasStatics: boolean;
   private readonly ctx: RowContext;
   private readonly now: number;
-  private readonly nullValues: (LiveValue | null)[];
-  private readonly staticOnlyClustering: ClusteringValues;
+  private readonly rows: PartitionRows;
   /** per layout column: droppedAt as a double (NaN when never dropped) */
   private readonly staticDrops: number[];
   private readonly regularDrops: number[];
-  private key: Uint8Array = EMPTY_KEY;
   private partitionDel = I64_MIN;
   private open = I64_MIN;
   /** max(partition deletion, open range tombstone) as tsNumber */
   private outerDel = -Infinity;
-  private staticCols: number[] = [];
-  private staticVals: LiveValue[] = [];
-  private hasLiveStatic = false;
-  private emitted = false;
   // the row being decoded
   private values: (LiveValue | null)[] = [];
   private exists = false;
@@ -82,8 +76,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     this.hasStatics = layout.statics.length > 0;
     this.ctx = rowContextFor(merge);
     this.now = merge.nowInSec;
-    this.nullValues = new Array<LiveValue | null>(merge.columns.length).fill(null);
-    this.staticOnlyClustering = Object.freeze(new Array<null>(merge.clustering.size).fill(null));
+    this.rows = new PartitionRows(merge.columns.length, merge.clustering.size);
     const drop = (c: ColumnLayout): number => (c.droppedAt === null ? NaN : tsNumber(c.droppedAt));
     this.staticDrops = layout.statics.map(drop);
     this.regularDrops = layout.regulars.map(drop);
@@ -100,14 +93,10 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       const key = c.bytes(c.u16());
       c.skip(4); // localDeletionTime: a partition deletion only shadows by markedForDeleteAt
       const markedForDeleteAt = c.i64();
-      this.key = key;
+      this.rows.start(key);
       this.partitionDel = markedForDeleteAt;
       this.open = I64_MIN;
       this.outerDel = tsNumber(markedForDeleteAt);
-      this.emitted = false;
-      this.hasLiveStatic = false;
-      this.staticCols = [];
-      this.staticVals = [];
       this.state = this.hasStatics ? State.StaticRow : State.Unfiltered;
       return true;
     }
@@ -119,25 +108,18 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       }
       const row = readRow(c, layout, flags, true);
       this.state = State.Unfiltered;
-      const values = this.nullValues.slice();
+      const values = this.rows.values();
       if (layout.staticCompact) {
         // CompactTables: the static row is the partition's one CQL row (no range tombstone is open yet)
-        if (writeSingleRow(row, this.partitionDel, this.ctx, values)) this.emit(out, row.clustering, values);
+        if (writeSingleRow(row, this.partitionDel, this.ctx, values)) this.rows.emit(out, row.clustering, values);
         return true;
       }
-      this.hasLiveStatic = writeSingleRow(row, this.partitionDel, this.ctx, values);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (v !== null && v !== undefined) {
-          this.staticCols.push(i);
-          this.staticVals.push(v);
-        }
-      }
+      this.rows.statics(values, writeSingleRow(row, this.partitionDel, this.ctx, values));
       return true;
     }
     if ((flags & END_OF_PARTITION) !== 0) {
       // a partition whose only live data is static yields one row with null clustering values (§9.3)
-      if (!this.emitted && this.hasLiveStatic) this.emit(out, this.staticOnlyClustering, this.nullValues.slice());
+      this.rows.end(out);
       this.state = State.PartitionHeader;
       return true;
     }
@@ -159,16 +141,9 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     if (!Number.isNaN(this.outerDel) && this.fastRow(c, flags, out)) return true;
     c.pos = mark;
     const row = readRow(c, layout, flags, false);
-    const values = this.nullValues.slice();
-    if (writeSingleRow(row, this.open > this.partitionDel ? this.open : this.partitionDel, this.ctx, values)) this.emit(out, row.clustering, values);
+    const values = this.rows.values();
+    if (writeSingleRow(row, this.open > this.partitionDel ? this.open : this.partitionDel, this.ctx, values)) this.rows.emit(out, row.clustering, values);
     return true;
-  }
-
-  private emit(out: CqlRow[], clustering: ClusteringValues, values: (LiveValue | null)[]): void {
-    const cols = this.staticCols;
-    for (let k = 0; k < cols.length; k++) values[cols[k] as number] = this.staticVals[k] as LiveValue;
-    out.push({ partitionKey: this.key, clustering, values });
-    this.emitted = true;
   }
 
   private bigTs(ts: number): bigint {
@@ -220,7 +195,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     this.rowTs = rowTs;
     this.rowTtl = rowTtl;
     this.rowLdt = rowLdt;
-    this.values = this.nullValues.slice();
+    this.values = this.rows.values();
     const columns = l.regulars;
     const drops = this.regularDrops;
     const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
@@ -251,7 +226,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       }
     }
     c.pos = pos;
-    if (this.exists) this.emit(out, clustering, this.values);
+    if (this.exists) this.rows.emit(out, clustering, this.values);
     return true;
   }
 
