@@ -42,22 +42,30 @@ function nativeLz4(): NativeLz4 | null {
  * chunks), else by lz4-napi, which reads exactly that layout.
  */
 async function lz4(): Promise<Decompressor> {
-  const d = await lz4Decoders();
-  return d.native ?? d.napi;
+  // lz4-napi's binding is mapped only when the native decoder is missing (docs/memory.md)
+  return nativeLz4Decoder() ?? (await napiLz4Decoder());
 }
 
 /** Both LZ4 decoders (native: null when the optional `lz4` build is absent); tests check they agree. */
 export async function lz4Decoders(): Promise<{ native: Decompressor | null; napi: Decompressor }> {
-  const { uncompressSync: lz4Uncompress } = await import('lz4-napi');
+  return { native: nativeLz4Decoder(), napi: await napiLz4Decoder() };
+}
+
+function nativeLz4Decoder(): Decompressor | null {
   const lib = nativeLz4();
-  const native: Decompressor | null = lib === null ? null : (src, expectedLength) => {
+  if (lib === null) return null;
+  return (src, expectedLength) => {
     lz4Declared(src, expectedLength);
     const out = Buffer.allocUnsafeSlow(expectedLength);
     const n = lib.uncompress(src, out, 4);
     if (n !== expectedLength) throw new Error(n < 0 ? `LZ4 block is malformed at byte ${-n + 4}` : `LZ4 block holds ${n} bytes, expected ${expectedLength}`);
     return out;
   };
-  return { native, napi: (src, expectedLength) => lz4Uncompress(lz4Declared(src, expectedLength)) };
+}
+
+async function napiLz4Decoder(): Promise<Decompressor> {
+  const { uncompressSync: lz4Uncompress } = await import('lz4-napi');
+  return (src, expectedLength) => lz4Uncompress(lz4Declared(src, expectedLength));
 }
 
 /** The chunk itself, once its declared length is the expected one. */
