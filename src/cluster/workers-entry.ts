@@ -19,7 +19,7 @@ import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { closeAll, type OpenedSSTable } from '../sstable/table.js';
-import { batchEncoder, type EncodedBatch } from '../tasks/encode-batch.js';
+import { batchEncoder } from '../tasks/encode-batch.js';
 import { SSTableSeeker, rangeRows } from './range-reader.js';
 import { meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
@@ -159,30 +159,6 @@ async function runText(schema: TableSchema): Promise<CsvStats | null> {
   return csv === null ? null : csv.stats;
 }
 
-/** One batch of several encoded pieces (record ends shifted to the joined bytes). */
-function joinPieces(pieces: readonly EncodedBatch[]): EncodedBatch {
-  if (pieces.length === 1) return pieces[0] as EncodedBatch;
-  let length = 0;
-  let count = 0;
-  for (const p of pieces) {
-    length += p.bytes.byteLength;
-    count += p.count;
-  }
-  const bytes = new Uint8Array(length);
-  const ends = new Uint32Array(count);
-  const problems = [];
-  let at = 0;
-  let n = 0;
-  for (const p of pieces) {
-    bytes.set(p.bytes, at);
-    for (let i = 0; i < p.count; i++) ends[n + i] = (p.ends[i] as number) + at;
-    for (const q of p.problems) problems.push({ ...q, at: q.at + n });
-    at += p.bytes.byteLength;
-    n += p.count;
-  }
-  return { bytes, ends, count, problems };
-}
-
 /** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
 async function runRecords(schema: TableSchema): Promise<CsvStats> {
   const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
@@ -191,32 +167,23 @@ async function runRecords(schema: TableSchema): Promise<CsvStats> {
   for (let task = await nextTask(); task !== null; task = await nextTask()) {
     const id = task.id;
     const seekers = await taskSeekers(task.group);
-    let pieces: EncodedBatch[] = [];
-    let pendingRows = 0;
-    let pendingBytes = 0;
     let rows = 0;
     const flush = async (): Promise<void> => {
       await waitForCredit();
       credits--;
-      const b = joinPieces(pieces);
-      pieces = [];
-      pendingRows = 0;
-      pendingBytes = 0;
+      const b = encoder.take();
       post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
-
     };
     if (seekers.length > 0) {
       for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
         if (batch.length === 0) continue;
-        const piece = encoder.encode(batch);
-        pieces.push(piece);
-        pendingRows += piece.count;
-        pendingBytes += piece.bytes.byteLength;
+        // the records of several row batches leave together, copied once (encode-batch.ts append)
+        encoder.append(batch);
         rows += batch.length;
-        if (pendingRows >= setup.batchRows || pendingBytes >= batchBytes) await flush();
+        if (encoder.pendingRows >= setup.batchRows || encoder.pendingBytes >= batchBytes) await flush();
       }
     }
-    if (pieces.length > 0) await flush();
+    if (encoder.pendingRows > 0) await flush();
     post({ kind: 'done', id, rows });
   }
   return encoder.stats;

@@ -30,10 +30,33 @@ export interface CsvPart {
   readonly name: string;
   /** 1-based part number */
   readonly index: number;
-  /** single use; pieces are fresh buffers the consumer may keep */
+  /**
+   * single use; the consumer may keep the pieces: each is a fresh buffer or a view of a byte batch
+   * (never modified once handed over, see RecordBatch)
+   */
   readonly body: AsyncIterable<Uint8Array>;
-  /** @throws AgentError E_BAD_ARGUMENT before the body has been read to its end */
-  summary(): PartSummary;
+  /**
+   * sha256 is null when the parts were made with `hash: false`.
+   * @throws AgentError E_BAD_ARGUMENT before the body has been read to its end
+   */
+  summary(): PartTally;
+}
+
+/** A part's figures as the chunker knows them. */
+export interface PartTally {
+  readonly name: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** null when hashing was left to the consumer (csvParts `hash: false`) */
+  readonly sha256: string | null;
+}
+
+export interface CsvPartsOptions {
+  /**
+   * Hash each part (PartTally.sha256). Default true. A consumer whose sink hashes the bytes it stores
+   * (every Sink does: PutResult.sha256) sets it false, so that the bytes are hashed once.
+   */
+  readonly hash?: boolean;
 }
 
 /** `LOAD` + 8 digits (decimal, or uppercase hex like DMS's S3 target) + `.csv`; 1-based. */
@@ -194,16 +217,19 @@ class RecordSource {
 class Part implements CsvPart {
   private rows = 0;
   private bytes = 0;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | null;
   private state: 'new' | 'reading' | 'done' = 'new';
-  private digest = '';
+  private digest: string | null = null;
 
   constructor(
     readonly name: string,
     readonly index: number,
     private readonly source: RecordSource,
     private readonly o: ChunkOptions,
-  ) {}
+    hash: boolean,
+  ) {
+    this.hash = hash ? createHash('sha256') : null;
+  }
 
   get finished(): boolean {
     return this.state === 'done';
@@ -234,11 +260,21 @@ class Part implements CsvPart {
         pending += n;
       } else {
         if (record.rows === 0) break;
+        this.rows += record.rows;
+        this.bytes += record.bytes.length;
+        if (record.bytes.length >= this.o.pieceBytes / 4) {
+          // a large run (a worker's batch) leaves as it is, a view: no copy
+          if (pending > 0) yield this.piece(runs, text);
+          text = '';
+          runs = [];
+          pending = 0;
+          this.hash?.update(record.bytes);
+          yield record.bytes;
+          continue;
+        }
         if (text !== '') runs.push(Buffer.from(text, 'utf8'));
         text = '';
         runs.push(record.bytes);
-        this.rows += record.rows;
-        this.bytes += record.bytes.length;
         pending += record.bytes.length;
       }
       if (pending >= this.o.pieceBytes) {
@@ -249,18 +285,18 @@ class Part implements CsvPart {
       }
     }
     if (pending > 0) yield this.piece(runs, text);
-    this.digest = this.hash.digest('hex');
+    this.digest = this.hash === null ? null : this.hash.digest('hex');
     this.state = 'done';
   }
 
-  /** A fresh buffer holding the runs, then the text. */
+  /** One buffer holding the runs, then the text (a single run is passed on as it is). */
   private piece(runs: readonly Uint8Array[], text: string): Uint8Array {
-    const b = runs.length === 0 ? Buffer.from(text, 'utf8') : Buffer.concat(text === '' ? runs : [...runs, Buffer.from(text, 'utf8')]);
-    this.hash.update(b);
+    const b = runs.length === 0 ? Buffer.from(text, 'utf8') : runs.length === 1 && text === '' ? (runs[0] as Uint8Array) : Buffer.concat(text === '' ? runs : [...runs, Buffer.from(text, 'utf8')]);
+    this.hash?.update(b);
     return b;
   }
 
-  summary(): PartSummary {
+  summary(): PartTally {
     if (this.state !== 'done') throw new AgentError('E_BAD_ARGUMENT', `summary of ${this.name} asked before its body was read to the end`);
     return { name: this.name, rows: this.rows, bytes: this.bytes, sha256: this.digest };
   }
@@ -272,14 +308,14 @@ class Part implements CsvPart {
  * `emptyTableFile` is set, none otherwise.
  * @throws AgentError E_BAD_ARGUMENT when the next part is requested before the previous body ended
  */
-export async function* csvParts(records: AsyncIterable<RecordBatch>, o: ChunkOptions): AsyncGenerator<CsvPart> {
+export async function* csvParts(records: AsyncIterable<RecordBatch>, o: ChunkOptions, opts: CsvPartsOptions = {}): AsyncGenerator<CsvPart> {
   const source = new RecordSource(records[Symbol.asyncIterator]());
   try {
     let index = 1;
     for (;;) {
       const more = await source.hasMore();
       if (!more && (index > 1 || !o.emptyTableFile)) return;
-      const part = new Part(loadFileName(index, o.counter), index, source, o);
+      const part = new Part(loadFileName(index, o.counter), index, source, o, opts.hash ?? true);
       yield part;
       if (!part.finished) throw new AgentError('E_BAD_ARGUMENT', `the next LOAD part was requested before the body of ${part.name} was read to its end`);
       if (!more) return;

@@ -32,6 +32,14 @@ export interface CsvBatchEncoder {
    * (length >= rows.length), ends[i] receives the byte offset just after record i.
    */
   encode(rows: readonly CqlRow[], ends?: Uint32Array): Uint8Array;
+  /**
+   * Appends the records of `rows` to the pending output (what `take` will return); ends[at + i]
+   * receives the offset in that output just after record i. Batches appended one after another then
+   * leave in one array, copied once.
+   */
+  append(rows: readonly CqlRow[], ends: Uint32Array, at: number): void;
+  /** The pending output (a fresh array the caller owns); the encoder starts over. */
+  take(): Uint8Array;
   readonly columns: readonly DmsColumn[];
   readonly stats: CsvStats;
 }
@@ -280,26 +288,48 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
       }
       return w.take();
     },
+    append(rows, ends, at) {
+      w.special = false;
+      w.inQuotes = false;
+      for (let r = 0; r < rows.length; r++) {
+        writeRow(rows[r] as CqlRow);
+        ends[at + r] = w.pos;
+      }
+    },
+    take: () => w.take(),
   };
 }
 
 /** The string encoder, its records encoded: for options the byte writer does not cover. */
 function viaStrings(schema: TableSchema, o: ExportOptions): CsvBatchEncoder {
   const enc = csvRowEncoder(schema, o);
+  let text = '';
+  let bytes = 0;
+  const append = (rows: readonly CqlRow[], ends: Uint32Array | undefined, at: number): void => {
+    rows.forEach((r, i) => {
+      const rec = enc(r);
+      text += rec;
+      bytes += utf8Length(rec);
+      if (ends !== undefined) ends[at + i] = bytes;
+    });
+  };
+  const take = (): Uint8Array => {
+    const out = utf8Encoder.encode(text);
+    text = '';
+    bytes = 0;
+    return out;
+  };
   return {
     columns: enc.columns,
     stats: enc.stats,
     encode(rows, ends) {
-      let text = '';
-      let bytes = 0;
-      rows.forEach((r, i) => {
-        const rec = enc(r);
-        text += rec;
-        bytes += utf8Length(rec);
-        if (ends !== undefined) ends[i] = bytes;
-      });
-      return utf8Encoder.encode(text);
+      text = '';
+      bytes = 0;
+      append(rows, ends, 0);
+      return take();
     },
+    append,
+    take,
   };
 }
 

@@ -34,6 +34,17 @@ export interface EncodedBatch {
 
 export interface BatchEncoder {
   encode(rows: readonly CqlRow[]): EncodedBatch;
+  /**
+   * Adds the records of `rows` to the pending batch that `take` returns: several row batches then
+   * become one EncodedBatch, its bytes copied once. `encode` discards a pending batch.
+   */
+  append(rows: readonly CqlRow[]): void;
+  /** rows appended since the last take */
+  readonly pendingRows: number;
+  /** bytes appended since the last take */
+  readonly pendingBytes: number;
+  /** The pending batch (fresh arrays the caller owns); the encoder starts over. */
+  take(): EncodedBatch;
   /** figures of every record encoded so far (table-definition.json column lengths) */
   readonly stats: CsvStats;
 }
@@ -46,27 +57,60 @@ export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncode
   const renderNarrow = jsonRowRenderer(schema, check.narrow);
   const certainlyFine = rowCertainlyFine(schema, o, check);
   const keyColumns = [...schema.partitionKey, ...schema.clustering].map((c) => c.name);
+  let ends = new Uint32Array(1024);
+  let count = 0;
+  let problems: BatchProblem[] = [];
+
+  /** Checks rows[i] (record `at` of the pending batch, ending at ends[at]) for DynamoDB problems. */
+  const check1 = (row: CqlRow, at: number, length: number): void => {
+    if (certainlyFine(row, length)) return;
+    const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
+    const found = check(json, length);
+    if (found.length === 0) return;
+    const key: Record<string, JsonValue> = {};
+    for (const c of keyColumns) key[c] = json[c] ?? null;
+    problems.push({ at, key, problems: found });
+  };
+
+  const append = (rows: readonly CqlRow[]): void => {
+    if (count + rows.length > ends.length) {
+      const next = new Uint32Array(Math.max(2 * ends.length, count + rows.length));
+      next.set(ends.subarray(0, count));
+      ends = next;
+    }
+    encoder.append(rows, ends, count);
+    let start = count === 0 ? 0 : (ends[count - 1] as number);
+    for (let i = 0; i < rows.length; i++) {
+      const end = ends[count + i] as number;
+      check1(rows[i] as CqlRow, count + i, end - start);
+      start = end;
+    }
+    count += rows.length;
+  };
+
+  const take = (): EncodedBatch => {
+    const out = { bytes: encoder.take(), ends: ends.slice(0, count), count, problems };
+    count = 0;
+    problems = [];
+    return out;
+  };
+
   return {
     stats: encoder.stats,
+    append,
+    take,
+    get pendingRows() {
+      return count;
+    },
+    get pendingBytes() {
+      return count === 0 ? 0 : (ends[count - 1] as number);
+    },
     encode(rows) {
-      const ends = new Uint32Array(rows.length);
-      const bytes = encoder.encode(rows, ends);
-      const problems: BatchProblem[] = [];
-      let start = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as CqlRow;
-        const end = ends[i] as number;
-        const length = end - start;
-        start = end;
-        if (certainlyFine(row, length)) continue;
-        const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
-        const found = check(json, length);
-        if (found.length === 0) continue;
-        const key: Record<string, JsonValue> = {};
-        for (const c of keyColumns) key[c] = json[c] ?? null;
-        problems.push({ at: i, key, problems: found });
-      }
-      return { bytes, ends, count: rows.length, problems };
+      encoder.take();
+      count = 0;
+      problems = [];
+      append(rows);
+      return take();
     },
   };
 }

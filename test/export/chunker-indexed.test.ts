@@ -4,15 +4,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvParts, type PartSummary, type RecordBatch } from '../../src/export/chunker.js';
+import { csvParts, type PartTally, type RecordBatch } from '../../src/export/chunker.js';
 import { DEFAULT_EXPORT_OPTIONS } from '../../src/export/options.js';
 
 async function* source(batches: readonly RecordBatch[]): AsyncGenerator<RecordBatch> {
   yield* batches;
 }
 
-async function parts(batches: readonly RecordBatch[], targetBytes: number): Promise<{ s: PartSummary; body: string }[]> {
-  const out: { s: PartSummary; body: string }[] = [];
+async function parts(batches: readonly RecordBatch[], targetBytes: number): Promise<{ s: PartTally; body: string }[]> {
+  const out: { s: PartTally; body: string }[] = [];
   for await (const part of csvParts(source(batches), { ...DEFAULT_EXPORT_OPTIONS.chunk, targetBytes, pieceBytes: 64 })) {
     const pieces: Uint8Array[] = [];
     for await (const p of part.body) pieces.push(p);
@@ -43,4 +43,31 @@ describe('IndexedRecords', () => {
       { numRuns: 150 },
     );
   });
+
+  it('pass large runs on as views of the batch (no copy) and hash each part only when asked', async () => {
+    const rec = 'abcdefghij,0123456789\n';
+    const big = new TextEncoder().encode(rec.repeat(100));
+    const small = new TextEncoder().encode(rec.repeat(2));
+    const batches: RecordBatch[] = [small, big, small, small];
+    const o = { ...DEFAULT_EXPORT_OPTIONS.chunk, targetBytes: 1 << 20, pieceBytes: 1000 };
+    const seen: Uint8Array[] = [];
+    let tally: PartTally | undefined;
+    for await (const part of csvParts(source(batches), o, { hash: false })) {
+      for await (const p of part.body) seen.push(p);
+      tally = part.summary();
+    }
+    expect(tally?.sha256).toBeNull();
+    expect(tally?.bytes).toBe(big.length + 3 * small.length);
+    expect(Buffer.concat(seen).toString('utf8')).toBe(rec.repeat(106));
+    // runs of the big batch of at least pieceBytes / 4 are passed on as views of its own buffer; the
+    // small batches and the big one's short tail are copied into pieces of their own
+    const views = seen.filter((p) => p.buffer === big.buffer);
+    expect(views.length).toBeGreaterThanOrEqual(2);
+    expect(views.every((p) => p.length >= o.pieceBytes / 4 && p.length <= o.pieceBytes + rec.length)).toBe(true);
+    expect(views.reduce((n, p) => n + p.length, 0)).toBeGreaterThan(big.length - o.pieceBytes / 4);
+    expect(seen.filter((p) => p.buffer !== big.buffer && p.buffer !== small.buffer).length).toBeGreaterThan(0);
+    const hashed = await parts(batches, 1 << 20);
+    expect(hashed[0]?.s.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
 });
+

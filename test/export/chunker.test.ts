@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvParts, loadFileName, type PartSummary } from '../../src/export/chunker.js';
+import { csvParts, loadFileName, type PartTally } from '../../src/export/chunker.js';
 import { DEFAULT_EXPORT_OPTIONS, type ChunkOptions } from '../../src/export/options.js';
 
 async function* batches(bs: readonly (readonly string[])[]): AsyncGenerator<readonly string[]> {
@@ -9,7 +9,7 @@ async function* batches(bs: readonly (readonly string[])[]): AsyncGenerator<read
 }
 
 interface Collected {
-  summaries: PartSummary[];
+  summaries: PartTally[];
   bodies: Buffer[];
   pieces: number[];
 }

@@ -3,6 +3,7 @@
  * contract, manifest counts, CSV read back with only the written documents equals `dump`'s rows;
  * per-table failures are reported and leave no manifest; the row source can be replaced.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,10 @@ describe('runExtract to a local directory', () => {
       const expected = await dumpRows(t);
       const m = manifest.tables.find((x) => x.table === t);
       expect(m?.rows, `${t} manifest rows`).toBe(expected.length);
-      for (const f of m?.files ?? []) expect(tree.get(f.path)?.length, f.path).toBe(f.bytes);
+      for (const f of m?.files ?? []) {
+        expect(tree.get(f.path)?.length, f.path).toBe(f.bytes);
+        expect(createHash('sha256').update(tree.get(f.path) ?? Buffer.alloc(0)).digest('hex'), f.path).toBe(f.sha256);
+      }
       const parsed = parseTable(tree, 'sample', t).map(canonical);
       expect(parsed, t).toEqual(expected);
       total += expected.length;

@@ -1,0 +1,79 @@
+/**
+ * batchEncoder: row batches appended one after another and taken once give exactly what one `encode`
+ * of all their rows gives (bytes, record ends, DynamoDB problems by index, CSV figures), for the byte
+ * encoder and for the string fallback (a non-ASCII delimiter), on the generated sample tables, whose
+ * static-only partitions make rows DynamoDB cannot take.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveExportOptions, type ExportOptions } from '../../src/export/options.js';
+import type { CqlRow } from '../../src/merge/rows.js';
+import { SAMPLE_WRITE_TIME, sampleSchemas, writeSampleDataDir } from '../../src/sample/index.js';
+import { listSSTables } from '../../src/sstable/io/descriptor.js';
+import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../../src/sstable/table.js';
+import { batchEncoder, type EncodedBatch } from '../../src/tasks/encode-batch.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'encode-batch-'));
+  await writeSampleDataDir(dir, { rows: 400 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The rows of one sample table, and the SSTables holding their cell buffers (closed by the caller). */
+async function sampleRows(table: string): Promise<{ rows: CqlRow[]; opened: OpenedSSTable[] }> {
+  const schema = sampleSchemas().find((s) => s.table === table);
+  if (schema === undefined) throw new Error(table);
+  const { readdir } = await import('node:fs/promises');
+  const tableDir = (await readdir(join(dir, 'sample'))).find((d) => d.startsWith(`${table}-`)) as string;
+  const opened: OpenedSSTable[] = [];
+  for (const d of await listSSTables(join(dir, 'sample', tableDir))) opened.push(await openSSTable(d, { index: false }));
+  const rows: CqlRow[] = [];
+  for await (const b of tableRows(opened, schema, { nowInSec: SAMPLE_WRITE_TIME + 60 })) rows.push(...b);
+  return { rows, opened };
+}
+
+function plain(b: EncodedBatch): { text: string; ends: number[]; count: number; problems: unknown } {
+  return { text: Buffer.from(b.bytes).toString('utf8'), ends: [...b.ends], count: b.count, problems: b.problems };
+}
+
+const cases: [string, ExportOptions][] = [
+  ['byte encoder', resolveExportOptions()],
+  ['string fallback (non-ASCII delimiter)', resolveExportOptions({ csv: { delimiter: '§' } })],
+];
+
+describe.each(cases)('batchEncoder append + take (%s)', (_name, o) => {
+  it('equals one encode of all the rows, for any split into batches', async () => {
+    let withProblems = 0;
+    for (const schema of sampleSchemas()) {
+      const { rows, opened } = await sampleRows(schema.table);
+      try {
+        expect(rows.length).toBeGreaterThan(10);
+        const whole = batchEncoder(schema, o);
+        const expected = plain(whole.encode(rows));
+        if (expected.problems !== undefined && (expected.problems as unknown[]).length > 0) withProblems++;
+        for (const cut of [1, 7, 64, rows.length]) {
+          const enc = batchEncoder(schema, o);
+          for (let i = 0; i < rows.length; i += cut) enc.append(rows.slice(i, i + cut));
+          expect(enc.pendingRows).toBe(rows.length);
+          expect(enc.pendingBytes).toBe(Buffer.byteLength(expected.text, 'utf8'));
+          expect(plain(enc.take()), `${schema.table} in batches of ${cut}`).toEqual(expected);
+          expect(enc.stats).toEqual(whole.stats);
+          expect(enc.pendingRows).toBe(0);
+          // taken: the encoder starts over
+          enc.append(rows.slice(0, 3));
+          const again = enc.take();
+          expect(again.count).toBe(3);
+          expect(Buffer.from(again.bytes).toString('utf8')).toBe(expected.text.slice(0, Buffer.from(expected.text).subarray(0, expected.ends[2]).toString('utf8').length));
+        }
+      } finally {
+        await closeAll(opened);
+      }
+    }
+    expect(withProblems).toBeGreaterThan(0);
+  });
+});
