@@ -32,6 +32,7 @@ import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import type { TableSchema } from '../src/schema/model.js';
 import { listSSTables, type SSTableDescriptor } from '../src/sstable/io/descriptor.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sstable/table.js';
+import { applyV8Tuning, describeV8Tuning } from '../src/util/v8-tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** the project root, from bench/ or from dist-bench/bench/ */
@@ -147,6 +148,8 @@ function median(xs: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
+  // first: the settings the agent's launcher applies (src/util/v8-tuning.ts), so that the figures are the agent's
+  console.log(describeV8Tuning(applyV8Tuning()));
   const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, modes: { type: 'string', default: MODES.join(',') }, 'no-verify': { type: 'boolean', default: false }, 'in-memory': { type: 'boolean', default: false }, 'held-rows': { type: 'string', default: '100000' } } });
   const passes = Number(values.passes);
   const warmup = Number(values.warmup);

@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parallelTableRecords, parallelTableText } from '../src/cluster/parallel.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
+import { applyV8Tuning, describeV8Tuning } from '../src/util/v8-tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -64,6 +65,8 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  // first: the settings the agent's launcher applies (src/util/v8-tuning.ts), so that the figures are the agent's
+  console.log(describeV8Tuning(applyV8Tuning()));
   const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string', default: '16' }, format: { type: 'string', default: 'records' } } });
   if (!existsSync(benchDir)) {
     console.log(`mc-lz4-mixed: not found at ${benchDir}, skipped`);

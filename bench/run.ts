@@ -21,6 +21,7 @@ import { listSSTables } from '../src/sstable/io/descriptor.js';
 import { isComplexValue } from '../src/merge/rows.js';
 import { ViewCell } from '../src/sstable/model.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sstable/table.js';
+import { applyV8Tuning, describeV8Tuning } from '../src/util/v8-tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..', '..', '..', 'shared', 'bench');
@@ -75,6 +76,8 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  // first: the settings the agent's launcher applies (src/util/v8-tuning.ts), so that the figures are the agent's
+  console.log(describeV8Tuning(applyV8Tuning()));
   const { values } = parseArgs({ options: { passes: { type: 'string', default: '8' }, warmup: { type: 'string', default: '3' }, only: { type: 'string' } } });
   const passes = Number(values.passes);
   const warmup = Number(values.warmup);
