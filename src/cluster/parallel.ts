@@ -25,7 +25,7 @@ import { commonPartitioner, openSeekers, planRanges, type SplitMethod } from './
 import { planReplicaRead, replicaRows, type NodeSSTables, type Placement, type ReplicaMode, type ReplicaPlan } from './replicas.js';
 import { mbpsToBytesPerSecond, meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import type { EncodedBatch } from '../tasks/encode-batch.js';
-import { batchRecords, defaultWorkerCount, runPool, type PoolBatch, type PoolResult, type TextBatch } from './workers.js';
+import { batchRecords, defaultWorkerCount, runPool, type PoolBatch, type PoolResult, type TextBatch, type WorkerPool } from './workers.js';
 import type { OutputFormat, WorkerNode, WorkerSetup } from './workers-protocol.js';
 
 export type { TextBatch } from './workers.js';
@@ -77,8 +77,10 @@ export interface ParallelRequest extends TableReadRequest {
 
 export interface ParallelOptions {
   readonly signal?: AbortSignal;
-  /** the compiled workers-entry.js; default defaultWorkerUrl() */
+  /** the compiled workers-entry.js; default defaultWorkerUrl() (or the pool's) */
   readonly workerUrl?: URL;
+  /** workers kept between reads (workers.ts WorkerPool); default: workers for this read only */
+  readonly pool?: WorkerPool;
 }
 
 export interface ParallelSummary {
@@ -168,7 +170,11 @@ function poolRun(req: ParallelRequest, opts: ParallelOptions, ordered: boolean):
       batchBytes: req.batchBytes ?? 1 << 20,
       maxInFlight: req.maxInFlight ?? 4,
     };
-    const poolOpts = { workerUrl: opts.workerUrl ?? defaultWorkerUrl(), workers, ordered, ...(opts.signal === undefined ? {} : { signal: opts.signal }) };
+    const poolOpts = {
+      workerUrl: opts.workerUrl ?? opts.pool?.workerUrl ?? defaultWorkerUrl(), workers, ordered,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...(opts.pool === undefined ? {} : { pool: opts.pool }),
+    };
     const done = (r: PoolResult): void => {
       summary = { mode: plan.mode, ranges: ranges.length, tasks: r.tasks, workers: r.workers, rows: r.rows, csvStats: r.csvStats };
     };

@@ -1,14 +1,16 @@
 /**
- * A decoding worker (worker_threads): for each task it receives, it reads one token range of one group
- * of nodes (locate, open, seek, read, merge: range-reader.ts) and posts the rows back ENCODED (CSV
- * records or JSON lines) in batches, waiting for acknowledgements when `maxInFlight` batches are
- * outstanding (workers-protocol.ts).
+ * A decoding worker (worker_threads). It lives for a whole pool (workers.ts WorkerPool): each table
+ * read starts with a `setup` message; then, for each task it receives, it reads one token range of one
+ * group of nodes (locate, open, seek, read, merge: range-reader.ts) and posts the rows back ENCODED
+ * (CSV records, JSON lines, or the extraction's records) in batches, waiting for acknowledgements when
+ * `maxInFlight` batches are outstanding (workers-protocol.ts). `close` ends the read: files closed,
+ * figures reported (`closed`), and the worker waits for the next `setup`, its compiled code warm.
+ * `abort` and a failure end the worker itself (every file handle closed first); `exit` ends an idle one.
  *
  * Started by workers.ts from the compiled file (dist/cluster/workers-entry.js). Each node's SSTables
- * are opened on first use and stay open until `close`/`abort`; every file handle is closed before the
- * worker exits.
+ * are opened on first use within a read and stay open until its end.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { locateTable } from '../catalog/locate.js';
 import { resolveSchema } from '../catalog/schema.js';
 import { AgentError } from '../errors.js';
@@ -26,182 +28,230 @@ import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from
 
 const port = parentPort;
 if (port === null) throw new AgentError('E_BAD_ARGUMENT', 'workers-entry.js must be started as a worker thread');
-const setup = workerData as WorkerSetup;
-const abort = new AbortController();
-const opened: OpenedSSTable[] = [];
-const seekersByNode = new Map<number, Promise<SSTableSeeker[]>>();
-const tasks: { id: number; group: number; range: { start: bigint | null; end: bigint | null } }[] = [];
-let closing = false;
-let credits = setup.maxInFlight;
-let creditWaiter: (() => void) | null = null;
-let taskWaiter: (() => void) | null = null;
-/** on-disk Data.db bytes decoded since the last batch was posted */
-let dataBytes = 0;
-const countBytes = (n: number): void => {
-  dataBytes += n;
-};
-const takeDataBytes = (): number => {
-  const n = dataBytes;
-  dataBytes = 0;
-  return n;
-};
 
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
-port.on('message', (m: ToWorker) => {
-  switch (m.kind) {
-    case 'task':
-      tasks.push({ id: m.id, group: m.task.group, range: m.task.range });
-      break;
-    case 'ack':
-      credits++;
-      break;
-    case 'close':
-      closing = true;
-      break;
-    case 'abort':
-      closing = true;
-      abort.abort(new AgentError('E_IO', 'read aborted'));
-      break;
+interface Task {
+  readonly id: number;
+  readonly group: number;
+  readonly range: { start: bigint | null; end: bigint | null };
+}
+
+/** One table read: its setup, open files, tasks and flow-control credits. */
+class TableRun {
+  readonly abort = new AbortController();
+  private readonly opened: OpenedSSTable[] = [];
+  private readonly seekersByNode = new Map<number, Promise<SSTableSeeker[]>>();
+  private readonly tasks: Task[] = [];
+  private closing = false;
+  private credits: number;
+  private waiter: (() => void) | null = null;
+  /** on-disk Data.db bytes decoded since the last batch was posted */
+  private dataBytes = 0;
+  private readonly countBytes = (n: number): void => {
+    this.dataBytes += n;
+  };
+
+  constructor(private readonly setup: WorkerSetup) {
+    this.credits = setup.maxInFlight;
   }
-  const w = creditWaiter ?? taskWaiter;
-  creditWaiter = null;
-  taskWaiter = null;
-  w?.();
-});
 
-async function nodeSeekers(node: number): Promise<SSTableSeeker[]> {
-  let p = seekersByNode.get(node);
-  if (p === undefined) {
-    p = (async () => {
-      const n = setup.nodes[node];
-      if (n === undefined) throw new AgentError('E_BAD_ARGUMENT', `no node ${node} in the worker setup`);
-      // listed and opened together, again if compaction removed a listed SSTable first (open-table.ts);
-      // once open, an SSTable is read whole even if compaction deletes it meanwhile
-      const { sstables } = await openTableSSTables(n.paths, setup.keyspace, setup.table, { signal: abort.signal });
-      opened.push(...sstables);
-      const bucket = setup.bytesPerSecondPerNode === null ? null : new TokenBucket(setup.bytesPerSecondPerNode);
-      const out: SSTableSeeker[] = [];
-      for (const t of sstables) {
-        const metered = { ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), countBytes) };
-        out.push(await SSTableSeeker.open(bucket === null ? metered : await throttleSSTable(metered, bucket)));
-      }
-      return out;
-    })();
-    seekersByNode.set(node, p);
+  onMessage(m: ToWorker): void {
+    switch (m.kind) {
+      case 'task':
+        this.tasks.push({ id: m.id, group: m.task.group, range: m.task.range });
+        break;
+      case 'ack':
+        this.credits++;
+        break;
+      case 'close':
+        this.closing = true;
+        break;
+      case 'abort':
+      case 'exit':
+        this.closing = true;
+        this.abort.abort(new AgentError('E_IO', 'read aborted'));
+        break;
+      case 'setup':
+        break;
+    }
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
   }
-  return p;
-}
 
-async function resolveTableSchema(): Promise<TableSchema> {
-  if (setup.schema !== undefined) return setup.schema;
-  const first = setup.nodes[0];
-  if (first === undefined) throw new AgentError('E_BAD_ARGUMENT', 'no nodes to read');
-  const loc = await locateTable(first.paths, setup.keyspace, setup.table);
-  const opts = setup.schemaFile === undefined ? { nowInSec: setup.nowInSec } : { nowInSec: setup.nowInSec, schemaFile: setup.schemaFile };
-  return (await resolveSchema(loc, opts)).schema;
-}
-
-async function waitForCredit(): Promise<void> {
-  while (credits <= 0 && !abort.signal.aborted) await new Promise<void>((r) => { creditWaiter = r; });
-  abort.signal.throwIfAborted();
-}
-
-/** The next task, or null once `close` has come and no task is left. */
-async function nextTask(): Promise<(typeof tasks)[number] | null> {
-  for (;;) {
-    const task = tasks.shift();
-    if (task !== undefined) return task;
-    if (closing) return null;
-    await new Promise<void>((r) => { taskWaiter = r; });
+  private takeDataBytes(): number {
+    const n = this.dataBytes;
+    this.dataBytes = 0;
+    return n;
   }
-}
 
-async function taskSeekers(group: number): Promise<SSTableSeeker[]> {
-  const seekers: SSTableSeeker[] = [];
-  for (const node of setup.groups[group] ?? []) seekers.push(...(await nodeSeekers(node)));
-  return seekers;
-}
-
-/** Runs tasks until `close`, posting text batches (csv, json); returns the CSV encoder's figures (null for JSON). */
-async function runText(schema: TableSchema): Promise<CsvStats | null> {
-  const csv = setup.format === 'csv' ? csvRowEncoder(schema, setup.exportOptions ?? {}) : null;
-  const render = jsonRowRenderer(schema);
-  const encode = csv ?? ((row: CqlRow): string => JSON.stringify(render(row)) + '\n');
-  const readOpts = { nowInSec: setup.nowInSec, signal: abort.signal };
-  for (let task = await nextTask(); task !== null; task = await nextTask()) {
-    const id = task.id;
-    const seekers = await taskSeekers(task.group);
-    let text = '';
-    let ends: number[] = [];
-    let rows = 0;
-    const flush = async (): Promise<void> => {
-      await waitForCredit();
-      credits--;
-      const e = Uint32Array.from(ends);
-      post({ kind: 'batch', id, text, ends: e, dataBytes: takeDataBytes() }, [e.buffer]);
-      text = '';
-      ends = [];
-    };
-    if (seekers.length > 0) {
-      for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
-        for (const row of batch) {
-          text += encode(row);
-          ends.push(text.length);
+  private nodeSeekers(node: number): Promise<SSTableSeeker[]> {
+    let p = this.seekersByNode.get(node);
+    if (p === undefined) {
+      p = (async () => {
+        const n = this.setup.nodes[node];
+        if (n === undefined) throw new AgentError('E_BAD_ARGUMENT', `no node ${node} in the worker setup`);
+        // listed and opened together, again if compaction removed a listed SSTable first (open-table.ts);
+        // once open, an SSTable is read whole even if compaction deletes it meanwhile
+        const { sstables } = await openTableSSTables(n.paths, this.setup.keyspace, this.setup.table, { signal: this.abort.signal });
+        this.opened.push(...sstables);
+        const rate = this.setup.bytesPerSecondPerNode;
+        const bucket = rate === null ? null : new TokenBucket(rate);
+        const out: SSTableSeeker[] = [];
+        for (const t of sstables) {
+          const metered = { ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), this.countBytes) };
+          out.push(await SSTableSeeker.open(bucket === null ? metered : await throttleSSTable(metered, bucket)));
         }
-        rows += batch.length;
-        if (ends.length >= setup.batchRows) await flush();
-      }
+        return out;
+      })();
+      this.seekersByNode.set(node, p);
     }
-    if (ends.length > 0) await flush();
-    post({ kind: 'done', id, rows });
+    return p;
   }
-  return csv === null ? null : csv.stats;
-}
 
-/** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
-async function runRecords(schema: TableSchema): Promise<CsvStats> {
-  const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
-  const readOpts = { nowInSec: setup.nowInSec, signal: abort.signal };
-  const batchBytes = setup.batchBytes ?? Number.POSITIVE_INFINITY;
-  for (let task = await nextTask(); task !== null; task = await nextTask()) {
-    const id = task.id;
-    const seekers = await taskSeekers(task.group);
-    let rows = 0;
-    const flush = async (): Promise<void> => {
-      await waitForCredit();
-      credits--;
-      const b = encoder.take();
-      post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
-    };
-    if (seekers.length > 0) {
-      for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
-        if (batch.length === 0) continue;
-        // the records of several row batches leave together, copied once (encode-batch.ts append)
-        encoder.append(batch);
-        rows += batch.length;
-        if (encoder.pendingRows >= setup.batchRows || encoder.pendingBytes >= batchBytes) await flush();
-      }
+  private async resolveTableSchema(): Promise<TableSchema> {
+    const setup = this.setup;
+    if (setup.schema !== undefined) return setup.schema;
+    const first = setup.nodes[0];
+    if (first === undefined) throw new AgentError('E_BAD_ARGUMENT', 'no nodes to read');
+    const loc = await locateTable(first.paths, setup.keyspace, setup.table);
+    const opts = setup.schemaFile === undefined ? { nowInSec: setup.nowInSec } : { nowInSec: setup.nowInSec, schemaFile: setup.schemaFile };
+    return (await resolveSchema(loc, opts)).schema;
+  }
+
+  private async waitForCredit(): Promise<void> {
+    while (this.credits <= 0 && !this.abort.signal.aborted) await new Promise<void>((r) => { this.waiter = r; });
+    this.abort.signal.throwIfAborted();
+    this.credits--;
+  }
+
+  /** The next task, or null once `close` has come and no task is left. */
+  private async nextTask(): Promise<Task | null> {
+    for (;;) {
+      this.abort.signal.throwIfAborted();
+      const task = this.tasks.shift();
+      if (task !== undefined) return task;
+      if (this.closing) return null;
+      await new Promise<void>((r) => { this.waiter = r; });
     }
-    if (encoder.pendingRows > 0) await flush();
-    post({ kind: 'done', id, rows });
   }
-  return encoder.stats;
+
+  private async taskSeekers(group: number): Promise<SSTableSeeker[]> {
+    const seekers: SSTableSeeker[] = [];
+    for (const node of this.setup.groups[group] ?? []) seekers.push(...(await this.nodeSeekers(node)));
+    return seekers;
+  }
+
+  /** Runs tasks until `close`, posting text batches (csv, json); returns the CSV encoder's figures (null for JSON). */
+  private async runText(schema: TableSchema): Promise<CsvStats | null> {
+    const setup = this.setup;
+    const csv = setup.format === 'csv' ? csvRowEncoder(schema, setup.exportOptions ?? {}) : null;
+    const render = jsonRowRenderer(schema);
+    const encode = csv ?? ((row: CqlRow): string => JSON.stringify(render(row)) + '\n');
+    const readOpts = { nowInSec: setup.nowInSec, signal: this.abort.signal };
+    for (let task = await this.nextTask(); task !== null; task = await this.nextTask()) {
+      const id = task.id;
+      const seekers = await this.taskSeekers(task.group);
+      let text = '';
+      let ends: number[] = [];
+      let rows = 0;
+      const flush = async (): Promise<void> => {
+        await this.waitForCredit();
+        const e = Uint32Array.from(ends);
+        post({ kind: 'batch', id, text, ends: e, dataBytes: this.takeDataBytes() }, [e.buffer]);
+        text = '';
+        ends = [];
+      };
+      if (seekers.length > 0) {
+        for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
+          for (const row of batch) {
+            text += encode(row);
+            ends.push(text.length);
+          }
+          rows += batch.length;
+          if (ends.length >= setup.batchRows) await flush();
+        }
+      }
+      if (ends.length > 0) await flush();
+      post({ kind: 'done', id, rows });
+    }
+    return csv === null ? null : csv.stats;
+  }
+
+  /** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
+  private async runRecords(schema: TableSchema): Promise<CsvStats> {
+    const setup = this.setup;
+    const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
+    const readOpts = { nowInSec: setup.nowInSec, signal: this.abort.signal };
+    const batchBytes = setup.batchBytes ?? Number.POSITIVE_INFINITY;
+    for (let task = await this.nextTask(); task !== null; task = await this.nextTask()) {
+      const id = task.id;
+      const seekers = await this.taskSeekers(task.group);
+      let rows = 0;
+      const flush = async (): Promise<void> => {
+        await this.waitForCredit();
+        const b = encoder.take();
+        post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
+      };
+      if (seekers.length > 0) {
+        for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
+          if (batch.length === 0) continue;
+          // the records of several row batches leave together, copied once (encode-batch.ts append)
+          encoder.append(batch);
+          rows += batch.length;
+          if (encoder.pendingRows >= setup.batchRows || encoder.pendingBytes >= batchBytes) await flush();
+        }
+      }
+      if (encoder.pendingRows > 0) await flush();
+      post({ kind: 'done', id, rows });
+    }
+    return encoder.stats;
+  }
+
+  /**
+   * The whole read. Resolves true when it ended by `close` (the worker may take another read), false
+   * when it failed or was aborted (reported; the worker must end).
+   */
+  async execute(): Promise<boolean> {
+    try {
+      const schema = await this.resolveTableSchema();
+      const csvStats = this.setup.format === 'records' ? await this.runRecords(schema) : await this.runText(schema);
+      await closeAll(this.opened);
+      post({ kind: 'closed', csvStats });
+      return true;
+    } catch (e) {
+      // The first failure is the one reported; a failure to close after it would only hide it.
+      await closeAll(this.opened).catch(() => undefined);
+      if (!this.abort.signal.aborted) post({ kind: 'error', error: serializeError(e) });
+      else post({ kind: 'closed', csvStats: null });
+      return false;
+    }
+  }
 }
 
-async function run(): Promise<CsvStats | null> {
-  const schema = await resolveTableSchema();
-  return setup.format === 'records' ? runRecords(schema) : runText(schema);
-}
+let current: TableRun | null = null;
+let exiting = false;
 
-try {
-  const csvStats = await run();
-  await closeAll(opened);
-  post({ kind: 'closed', csvStats });
-} catch (e) {
-  // The first failure is the one reported; a failure to close after it would only hide it.
-  await closeAll(opened).catch(() => undefined);
-  if (!abort.signal.aborted) post({ kind: 'error', error: serializeError(e) });
-  else post({ kind: 'closed', csvStats: null });
-}
-port.close();
+port.on('message', (m: ToWorker) => {
+  if (m.kind === 'setup') {
+    if (current !== null) {
+      post({ kind: 'error', error: serializeError(new AgentError('E_INTERNAL', 'a read was set up while another one was running')) });
+      port.close();
+      return;
+    }
+    const run = new TableRun(m.setup);
+    current = run;
+    void run.execute().then((reusable) => {
+      current = null;
+      if (!reusable || exiting) port.close();
+    });
+    return;
+  }
+  if (m.kind === 'exit' || m.kind === 'abort') {
+    // an idle worker ends at once; a running read is aborted first and the worker ends after it
+    if (m.kind === 'exit') exiting = true;
+    if (current === null) port.close();
+  }
+  current?.onMessage(m);
+});

@@ -29,7 +29,7 @@ export interface WorkerNode {
   readonly paths: readonly string[];
 }
 
-/** workerData of every worker. Structured-clonable. */
+/** What a worker needs for one table read (the `setup` message). Structured-clonable. */
 export interface WorkerSetup {
   readonly nodes: readonly WorkerNode[];
   /** node indices merged together, per group (ReplicaPlan.groups) */
@@ -51,12 +51,16 @@ export interface WorkerSetup {
 }
 
 export type ToWorker =
+  /** a table read begins; tasks follow */
+  | { readonly kind: 'setup'; readonly setup: WorkerSetup }
   | { readonly kind: 'task'; readonly id: number; readonly task: ReadTask }
   | { readonly kind: 'ack' }
-  /** no more tasks: close files, report stats, exit */
+  /** no more tasks for this read: close files, report stats (`closed`), wait for the next `setup` */
   | { readonly kind: 'close' }
   /** stop now: abandon the current task, close files, exit */
-  | { readonly kind: 'abort' };
+  | { readonly kind: 'abort' }
+  /** the pool is closing: exit (an idle worker at once; a running read is aborted first) */
+  | { readonly kind: 'exit' };
 
 export interface SerializedError {
   readonly code: ErrorCode | null;
@@ -69,6 +73,7 @@ export type FromWorker =
   /** records format; `dataBytes`: on-disk Data.db bytes decoded since the previous batch (progress) */
   | { readonly kind: 'records'; readonly id: number; readonly bytes: Uint8Array; readonly ends: Uint32Array; readonly count: number; readonly problems: readonly BatchProblem[]; readonly dataBytes: number }
   | { readonly kind: 'done'; readonly id: number; readonly rows: number }
+  /** the read ended (by `close`: its figures; by `abort`: null) and its files are closed */
   | { readonly kind: 'closed'; readonly csvStats: CsvStats | null }
   | { readonly kind: 'error'; readonly error: SerializedError };
 

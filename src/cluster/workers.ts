@@ -1,13 +1,16 @@
 /**
- * The main-thread side of the decoding workers: starts N worker threads, hands each one task at a
- * time (the next one when it reports `done`, so fast workers take more ranges), and yields the encoded
- * batches they post, acknowledging each when the consumer takes it (back-pressure: at most
- * workers × maxInFlight batches wait here).
+ * The main-thread side of the decoding workers. A WorkerPool keeps worker threads between table reads
+ * (an extraction of many tables, a daemon task), so that each read does not pay for starting threads
+ * and compiling the decoder again. `runPool` takes N workers from a pool (or from a pool of its own),
+ * sets them up for one read, hands each one task at a time (the next one when it reports `done`, so
+ * fast workers take more ranges), and yields the encoded batches they post, acknowledging each when
+ * the consumer takes it (back-pressure: at most workers × maxInFlight batches wait here).
  *
- * Shutdown: when every task is done each worker is told to `close` and reports its CSV figures. On a
- * worker error, an abort signal, or a consumer that stops early, every worker is told to `abort`
- * (closes its files), and is terminated if it has not exited after ABORT_GRACE_MS. The first worker
- * error is rethrown; nothing is dropped silently.
+ * Shutdown of a read: when every task is done each worker is told to `close`, reports its CSV figures
+ * and goes back to the pool. On a worker error, an abort signal, or a consumer that stops early, every
+ * worker of the read is told to `abort` (closes its files and exits), and is terminated if it has not
+ * exited after ABORT_GRACE_MS; the pool starts fresh workers for the next read. The first worker error
+ * is rethrown; nothing is dropped silently.
  */
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -37,8 +40,10 @@ export interface PoolResult {
 }
 
 export interface PoolOptions {
-  /** the compiled workers-entry.js */
+  /** the compiled workers-entry.js (for a pool of its own, when `pool` is not given) */
   readonly workerUrl: URL;
+  /** workers kept between reads; default: a pool for this read only, closed at its end */
+  readonly pool?: WorkerPool;
   /** default: the number of cores */
   readonly workers?: number;
   readonly signal?: AbortSignal;
@@ -60,6 +65,68 @@ const WORKER_YOUNG_GENERATION_MB = 24;
 
 export function defaultWorkerCount(): number {
   return Math.max(1, cpus().length);
+}
+
+/**
+ * Worker threads kept between reads. `take` hands out idle workers (starting new ones as needed) to one
+ * read, which gives back those that ended it cleanly; a worker that failed, was aborted or died is
+ * never given back. `close` ends the idle workers. Not for concurrent reads of more workers than wanted:
+ * each read takes its own.
+ */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly live = new Set<Worker>();
+  private closed = false;
+  private startedCount = 0;
+
+  constructor(readonly workerUrl: URL) {}
+
+  /** Worker threads started since the pool was made. */
+  get started(): number {
+    return this.startedCount;
+  }
+
+  /** Workers started so far and still alive (idle or in a read). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** `count` workers for one read: idle ones first, then new ones. */
+  take(count: number): Worker[] {
+    if (this.closed) throw new AgentError('E_INTERNAL', 'the worker pool is closed');
+    const out = this.idle.splice(0, count);
+    while (out.length < count) {
+      const w = new Worker(this.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+      this.live.add(w);
+      this.startedCount++;
+      w.once('exit', () => {
+        this.live.delete(w);
+        const i = this.idle.indexOf(w);
+        if (i >= 0) this.idle.splice(i, 1);
+      });
+      out.push(w);
+    }
+    return out;
+  }
+
+  /** A worker whose read ended by `close` (it reported `closed` with its figures). */
+  give(w: Worker): void {
+    if (!this.live.has(w)) return;
+    if (this.closed) w.postMessage({ kind: 'exit' } satisfies ToWorker);
+    else this.idle.push(w);
+  }
+
+  /** Ends every idle worker (and, after ABORT_GRACE_MS, terminates whatever is left). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.live];
+    const exits = all.map((w) => new Promise<void>((r) => (this.live.has(w) ? w.once('exit', () => r()) : r())));
+    for (const w of this.idle) w.postMessage({ kind: 'exit' } satisfies ToWorker);
+    this.idle.length = 0;
+    const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE_MS).unref());
+    await Promise.race([Promise.all(exits), grace]);
+    for (const w of all) if (this.live.has(w)) await w.terminate();
+  }
 }
 
 interface Slot {
@@ -141,12 +208,16 @@ export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], o
     if (task === undefined) send(s, { kind: 'close' });
     else send(s, { kind: 'task', id: next++, task });
   };
+  const pool = opts.pool ?? new WorkerPool(opts.workerUrl);
   const slots: Slot[] = [];
+  const detach: (() => void)[] = [];
+  const workers = pool.take(count);
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(opts.workerUrl, { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const worker = workers[i] as Worker;
+    let exited = (): void => undefined;
+    const exit = new Promise<void>((resolve) => { exited = resolve; });
     const slot: Slot = { worker, index: i, exited: false, closed: false, exit };
-    worker.on('message', (m: FromWorker) => {
+    const onMessage = (m: FromWorker): void => {
       switch (m.kind) {
         case 'batch':
           queue.push({ slot, item: { kind: 'text', task: m.id, batch: { text: m.text, ends: m.ends }, dataBytes: m.dataBytes } });
@@ -168,17 +239,27 @@ export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], o
           break;
       }
       notify();
-    });
-    worker.on('error', (e) => {
+    };
+    const onError = (e: Error): void => {
       failure ??= new AgentError('E_IO', `decoding worker ${i} crashed: ${e.message}`, {}, { cause: e });
       notify();
-    });
-    worker.on('exit', (code) => {
+    };
+    const onExit = (code: number): void => {
       slot.exited = true;
+      exited();
       if (!slot.closed) failure ??= new AgentError('E_IO', `decoding worker ${i} exited (code ${code}) before finishing its tasks`);
       notify();
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    detach.push(() => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
     });
     slots.push(slot);
+    send(slot, { kind: 'setup', setup });
     assign(slot);
   }
   const onAbort = (): void => notify();
@@ -205,8 +286,12 @@ export async function* runPool(setup: WorkerSetup, tasks: readonly ReadTask[], o
       for (const s of slots) send(s, { kind: 'abort' });
       const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE_MS).unref());
       await Promise.race([Promise.all(slots.map((s) => s.exit)), grace]);
+      for (const s of slots) if (!s.exited) await s.worker.terminate();
     }
-    for (const s of slots) if (!s.exited) await s.worker.terminate();
+    for (const d of detach) d();
+    // a clean read leaves its workers set for the next one; the others have exited
+    if (finished) for (const s of slots) pool.give(s.worker);
+    if (opts.pool === undefined) await pool.close();
   }
 }
 

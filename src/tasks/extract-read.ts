@@ -4,7 +4,7 @@
  * - workers >= 1: token ranges decoded, merged, encoded and checked in worker threads
  *   (cluster/parallel.ts `parallelTableRecords`), consumed IN TASK ORDER, so the records come out in
  *   the same sequence as a single-threaded read of the same plan (resume and byte-identical output
- *   rely on it);
+ *   rely on it); a table smaller than one range (RANGE_DATA_BYTES) is read in this thread instead;
  * - workers = 0: the same plan in this thread (`sequentialTableRows`); the plain merge of every
  *   SSTable when nothing else is asked (the fastest single-thread path).
  *
@@ -15,12 +15,13 @@
  */
 import { readNodeTopology, readKeyspaceReplication, ringFromTopologies } from '../cluster/ring.js';
 import { parallelTableRecords, sequentialTableRows } from '../cluster/parallel.js';
+import type { WorkerPool } from '../cluster/workers.js';
 import type { Placement, ReplicaMode } from '../cluster/replicas.js';
 import { AgentError } from '../errors.js';
 import { bufferReclaimer } from '../util/reclaim.js';
 import type { DataRoot } from './extract-plan.js';
 import { batchEncoder } from './encode-batch.js';
-import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory } from './extract-source.js';
+import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory, type RecordStream, type RowSourceOptions, type TableInput } from './extract-source.js';
 
 export const RANGE_DATA_BYTES = 4 * 1024 * 1024;
 /** batches a worker may have waiting for the consumer, and their size */
@@ -38,6 +39,10 @@ export interface RecordReadOptions {
   readonly schemaFile?: string;
   /** the compiled workers-entry.js (tests); default parallel.ts defaultWorkerUrl() */
   readonly workerUrl?: URL;
+  /** workers kept from table to table (the caller closes it); default: each table starts its own */
+  readonly pool?: WorkerPool;
+  /** with workers: tables with less on-disk Data.db than this are read in this thread; default RANGE_DATA_BYTES */
+  readonly inThreadBelowBytes?: number;
 }
 
 /** How many token ranges to plan for a table of `dataBytes` on-disk Data.db bytes. */
@@ -45,53 +50,79 @@ export function rangeCountFor(dataBytes: number, workers: number): number {
   return Math.min(100_000, Math.max(workers * 4, Math.ceil(dataBytes / RANGE_DATA_BYTES)));
 }
 
-export function recordSourceFor(r: RecordReadOptions): RecordSourceFactory {
-  if (r.workers === 0) {
-    if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return encodedRows(sstableRowSource);
-    return (t, opts) => {
-      const encoder = batchEncoder(t.schema, t.options);
-      const rows = sequentialTableRows({
-        nodes: t.nodes, keyspace: t.schema.keyspace, table: t.schema.table, nowInSec: opts.nowInSec, replicaMode: r.replicaMode,
-        ...(r.placement === undefined ? {} : { placement: r.placement }),
-        ...(r.bandwidthMBps === undefined ? {} : { bandwidthMBps: r.bandwidthMBps }),
-      }, t.schema, {
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-        ...(opts.onDataBytes === undefined ? {} : { onDataBytes: opts.onDataBytes }),
-      });
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const batch of rows) if (batch.length > 0) yield encoder.encode(batch);
-        },
-        stats: () => encoder.stats,
-      };
-    };
-  }
+/** The same plan in this thread (workers = 0). */
+function inThreadRecords(r: RecordReadOptions): RecordSourceFactory {
+  if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return encodedRows(sstableRowSource);
   return (t, opts) => {
-    let stats: ReturnType<typeof batchEncoder>['stats'] | null = null;
+    const encoder = batchEncoder(t.schema, t.options);
+    const rows = sequentialTableRows({
+      nodes: t.nodes, keyspace: t.schema.keyspace, table: t.schema.table, nowInSec: opts.nowInSec, replicaMode: r.replicaMode,
+      ...(r.placement === undefined ? {} : { placement: r.placement }),
+      ...(r.bandwidthMBps === undefined ? {} : { bandwidthMBps: r.bandwidthMBps }),
+    }, t.schema, {
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...(opts.onDataBytes === undefined ? {} : { onDataBytes: opts.onDataBytes }),
+    });
     return {
       async *[Symbol.asyncIterator]() {
-        const run = parallelTableRecords({
-          nodes: t.nodes, keyspace: t.schema.keyspace, table: t.schema.table, schema: t.schema, nowInSec: opts.nowInSec,
-          ranges: rangeCountFor(await dataBytesOf(t.loc), r.workers), replicaMode: r.replicaMode, workers: r.workers,
-          format: 'records', exportOptions: t.options, batchBytes: WORKER_BATCH_BYTES, maxInFlight: WORKER_MAX_IN_FLIGHT,
-          ...(r.placement === undefined ? {} : { placement: r.placement }),
-          ...(r.bandwidthMBps === undefined ? {} : { bandwidthMBps: r.bandwidthMBps }),
-          ...(r.schemaFile === undefined ? {} : { schemaFile: r.schemaFile }),
-        }, {
-          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-          ...(r.workerUrl === undefined ? {} : { workerUrl: r.workerUrl }),
-        });
-        const reclaim = bufferReclaimer(MAIN_RECLAIM_BYTES);
-        for await (const b of run) {
-          if (b.dataBytes > 0) opts.onDataBytes?.(b.dataBytes);
-          yield b.batch;
-          reclaim(b.batch.bytes.byteLength);
-        }
-        stats = run.summary().csvStats;
+        for await (const batch of rows) if (batch.length > 0) yield encoder.encode(batch);
+      },
+      stats: () => encoder.stats,
+    };
+  };
+}
+
+/** Token ranges in `r.workers` worker threads, records consumed in task order. */
+function workerRecords(r: RecordReadOptions, t: TableInput, opts: RowSourceOptions, dataBytes: number): RecordStream {
+  let stats: ReturnType<typeof batchEncoder>['stats'] | null = null;
+  return {
+    async *[Symbol.asyncIterator]() {
+      const run = parallelTableRecords({
+        nodes: t.nodes, keyspace: t.schema.keyspace, table: t.schema.table, schema: t.schema, nowInSec: opts.nowInSec,
+        ranges: rangeCountFor(dataBytes, r.workers), replicaMode: r.replicaMode, workers: r.workers,
+        format: 'records', exportOptions: t.options, batchBytes: WORKER_BATCH_BYTES, maxInFlight: WORKER_MAX_IN_FLIGHT,
+        ...(r.placement === undefined ? {} : { placement: r.placement }),
+        ...(r.bandwidthMBps === undefined ? {} : { bandwidthMBps: r.bandwidthMBps }),
+        ...(r.schemaFile === undefined ? {} : { schemaFile: r.schemaFile }),
+      }, {
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        ...(r.workerUrl === undefined ? {} : { workerUrl: r.workerUrl }),
+        ...(r.pool === undefined ? {} : { pool: r.pool }),
+      });
+      const reclaim = bufferReclaimer(MAIN_RECLAIM_BYTES);
+      for await (const b of run) {
+        if (b.dataBytes > 0) opts.onDataBytes?.(b.dataBytes);
+        yield b.batch;
+        reclaim(b.batch.bytes.byteLength);
+      }
+      stats = run.summary().csvStats;
+    },
+    stats: () => {
+      if (stats === null) throw new AgentError('E_INTERNAL', `${t.schema.keyspace}.${t.schema.table}: CSV figures asked before the read ended`);
+      return stats;
+    },
+  };
+}
+
+/**
+ * How a table's records are read: in this thread with `workers` 0, and for a table smaller than one
+ * range (RANGE_DATA_BYTES of Data.db), which workers would not split, and on which their setup costs
+ * more than it saves; in worker threads otherwise. Both give the same records in the same order.
+ */
+export function recordSourceFor(r: RecordReadOptions): RecordSourceFactory {
+  const inThread = inThreadRecords(r);
+  if (r.workers === 0) return inThread;
+  return (t, opts) => {
+    let chosen: RecordStream | null = null;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const dataBytes = await dataBytesOf(t.loc);
+        chosen = dataBytes < (r.inThreadBelowBytes ?? RANGE_DATA_BYTES) ? inThread(t, opts) : workerRecords(r, t, opts, dataBytes);
+        yield* chosen;
       },
       stats: () => {
-        if (stats === null) throw new AgentError('E_INTERNAL', `${t.schema.keyspace}.${t.schema.table}: CSV figures asked before the read ended`);
-        return stats;
+        if (chosen === null) throw new AgentError('E_INTERNAL', `${t.schema.keyspace}.${t.schema.table}: CSV figures asked before the read began`);
+        return chosen.stats();
       },
     };
   };

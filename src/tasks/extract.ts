@@ -27,6 +27,8 @@ import { CHECKPOINT_VERSION, MemoryCheckpointStore, type CheckpointData, type Ch
 import { classifyDataDir, listTableDirs, locateAcrossRoots, type DataRoot } from './extract-plan.js';
 import { ProgressTracker, type ExtractProgress } from './extract-progress.js';
 import { recordSourceFor, readPlacement } from './extract-read.js';
+import { defaultWorkerUrl } from '../cluster/parallel.js';
+import { WorkerPool } from '../cluster/workers.js';
 import { dataBytesOf, encodedRows, type RowSourceFactory } from './extract-source.js';
 import { extractTable } from './extract-table.js';
 import type { ErrorInfo, TableLoadState } from './model.js';
@@ -53,6 +55,11 @@ export interface ReadSettings {
   readonly bandwidthMBps?: number;
   /** read `<table dir>/snapshots/<tag>/` (nodetool snapshot -t <tag>) instead of the live SSTables */
   readonly snapshotTag?: string;
+  /**
+   * with workers: a table with less on-disk Data.db than this is read in this thread (its records are
+   * the same); default RANGE_DATA_BYTES (4 MiB), one range, which workers would not split
+   */
+  readonly inThreadBelowBytes?: number;
 }
 
 export interface ExtractRequest {
@@ -214,10 +221,14 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
   }
   const nowInSec = saved?.nowInSec ?? req.nowInSec;
   const placement = replicaMode === 'primary-range' ? await readPlacement(nodeRoots, req.keyspace, nowInSec) : null;
+  // decoding workers are started once and kept from table to table (closed below, whatever happens)
+  const pool = opts.rowSource === undefined && workers > 0 ? new WorkerPool(defaultWorkerUrl()) : null;
   const records = opts.rowSource !== undefined
     ? encodedRows(opts.rowSource)
     : recordSourceFor({
       workers, replicaMode,
+      ...(pool === null ? {} : { pool }),
+      ...(read.inThreadBelowBytes === undefined ? {} : { inThreadBelowBytes: read.inThreadBelowBytes }),
       ...(read.bandwidthMBps === undefined ? {} : { bandwidthMBps: read.bandwidthMBps }),
       ...(placement === null ? {} : { placement: placement.placement }),
       ...(req.schemaFile === undefined ? {} : { schemaFile: req.schemaFile }),
@@ -264,48 +275,52 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
   const exports: TableExport[] = [];
   const cancelled = (): boolean => opts.signal?.aborted === true;
   let aborted = false;
-  for (const s of selected) {
-    const name = `${req.keyspace}.${s.table}`;
-    const cp = state.tables[name];
-    const fileKeys = (files: TableCheckpoint['files']) => files.map((f) => ({ key: `${req.keyspace}/${s.table}/${f.name}`, rows: f.rows, bytes: f.bytes, sha256: f.sha256 }));
-    if (cp?.done !== undefined) {
-      const rows = cp.files.reduce((n, f) => n + f.rows, 0);
-      const bytes = cp.files.reduce((n, f) => n + f.bytes, 0);
-      progress.setDone(name, rows, cp.files.length, bytes);
-      exports.push({ schema: s.schema, files: cp.files, stats: cp.done.stats, problems: cp.done.problems });
-      reports.set(name, blank(s.table, 'loaded', { resumed: true, rows, bytes, files: fileKeys(cp.files), problems: { ...cp.done.problems }, problemRows: cp.done.problemRows, problemFiles: cp.problemFiles, schemaOrigin: s.origin }));
-      continue;
-    }
-    if (aborted || cancelled()) {
-      aborted = true;
-      reports.set(name, blank(s.table, 'queued', { schemaOrigin: s.origin }));
-      continue;
-    }
-    progress.setState(name, 'loading');
-    try {
-      const r = await extractTable({
-        name, input: { loc: s.loc, nodes: s.nodes, schema: s.schema, options: o }, sink: req.sink, nowInSec,
-        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-        resumeFrom: cp, records, progress,
-        saveCheckpoint: (t) => save(name, t),
-      });
-      const rows = r.files.reduce((n, f) => n + f.rows, 0);
-      const bytes = r.files.reduce((n, f) => n + f.bytes, 0);
-      await save(name, { files: r.files, rowsDone: rows, problemFiles: r.problemFiles, done: { stats: r.stats, problems: r.problems, problemRows: r.problemRows } });
-      exports.push({ schema: s.schema, files: r.files, stats: r.stats, problems: r.problems });
-      reports.set(name, blank(s.table, 'loaded', { rows, bytes, files: fileKeys(r.files), problems: { ...r.problems }, problemRows: r.problemRows, problemFiles: r.problemFiles, schemaOrigin: s.origin }));
-      progress.setState(name, 'loaded');
-    } catch (e) {
-      if (isAbortError(e) || cancelled()) {
+  try {
+    for (const s of selected) {
+      const name = `${req.keyspace}.${s.table}`;
+      const cp = state.tables[name];
+      const fileKeys = (files: TableCheckpoint['files']) => files.map((f) => ({ key: `${req.keyspace}/${s.table}/${f.name}`, rows: f.rows, bytes: f.bytes, sha256: f.sha256 }));
+      if (cp?.done !== undefined) {
+        const rows = cp.files.reduce((n, f) => n + f.rows, 0);
+        const bytes = cp.files.reduce((n, f) => n + f.bytes, 0);
+        progress.setDone(name, rows, cp.files.length, bytes);
+        exports.push({ schema: s.schema, files: cp.files, stats: cp.done.stats, problems: cp.done.problems });
+        reports.set(name, blank(s.table, 'loaded', { resumed: true, rows, bytes, files: fileKeys(cp.files), problems: { ...cp.done.problems }, problemRows: cp.done.problemRows, problemFiles: cp.problemFiles, schemaOrigin: s.origin }));
+        continue;
+      }
+      if (aborted || cancelled()) {
         aborted = true;
-        progress.setState(name, 'queued');
         reports.set(name, blank(s.table, 'queued', { schemaOrigin: s.origin }));
         continue;
       }
-      const info = errorInfo(e);
-      progress.setState(name, 'errored', info);
-      reports.set(name, blank(s.table, 'errored', { error: info, schemaOrigin: s.origin }));
+      progress.setState(name, 'loading');
+      try {
+        const r = await extractTable({
+          name, input: { loc: s.loc, nodes: s.nodes, schema: s.schema, options: o }, sink: req.sink, nowInSec,
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+          resumeFrom: cp, records, progress,
+          saveCheckpoint: (t) => save(name, t),
+        });
+        const rows = r.files.reduce((n, f) => n + f.rows, 0);
+        const bytes = r.files.reduce((n, f) => n + f.bytes, 0);
+        await save(name, { files: r.files, rowsDone: rows, problemFiles: r.problemFiles, done: { stats: r.stats, problems: r.problems, problemRows: r.problemRows } });
+        exports.push({ schema: s.schema, files: r.files, stats: r.stats, problems: r.problems });
+        reports.set(name, blank(s.table, 'loaded', { rows, bytes, files: fileKeys(r.files), problems: { ...r.problems }, problemRows: r.problemRows, problemFiles: r.problemFiles, schemaOrigin: s.origin }));
+        progress.setState(name, 'loaded');
+      } catch (e) {
+        if (isAbortError(e) || cancelled()) {
+          aborted = true;
+          progress.setState(name, 'queued');
+          reports.set(name, blank(s.table, 'queued', { schemaOrigin: s.origin }));
+          continue;
+        }
+        const info = errorInfo(e);
+        progress.setState(name, 'errored', info);
+        reports.set(name, blank(s.table, 'errored', { error: info, schemaOrigin: s.origin }));
+      }
     }
+  } finally {
+    await pool?.close();
   }
 
   const tables = names.map((t) => reports.get(`${req.keyspace}.${t}`) ?? blank(t, 'queued'));

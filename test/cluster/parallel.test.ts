@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parallelTableLines, sequentialTableRows } from '../../src/cluster/parallel.js';
+import { WorkerPool } from '../../src/cluster/workers.js';
+import { pathToFileURL } from 'node:url';
 import { rangesFromBounds, type TokenRange } from '../../src/cluster/ranges.js';
 import { dumpJsonRows } from '../../src/cli/dump.js';
 import { jsonRowRenderer } from '../../src/export/json-row.js';
@@ -175,4 +177,49 @@ describe('range edges: any ranges, any workers = one sequential read', () => {
     const run = parallelTableLines({ paths: [join(base, 'nope')], schemaFile, nowInSec: NOW, ranges: [{ start: null, end: null }], workers: 1, format: 'json' });
     await expect(async () => { for await (const _ of run) void _; }).rejects.toThrow(/no such file/);
   });
+
+  it('a WorkerPool keeps its workers from read to read; a failed or aborted read\'s workers are replaced; close ends them', async () => {
+    const g: Generated = { sstables: [Array.from({ length: 200 }, (_, i) => ({ key: i.toString(16).padStart(4, '0'), rows: [[1, 'x', 1] as [number, string, number]], deleted: false }))] };
+    const dir = join(base, 'pooled', 'ks', 't');
+    await writeTable(dir, g);
+    const bad = join(base, 'pooled-bad', 'ks', 't');
+    await writeTable(bad, g);
+    const fh = await open(join(bad, 'me-1-big-Data.db'), 'r+');
+    await fh.write(Buffer.from('garbage!'), 0, 8, 1000);
+    await fh.close();
+    const pool = new WorkerPool(pathToFileURL(join(root, 'dist', 'cluster', 'workers-entry.js')));
+    const read = async (d: string, format: 'csv' | 'json', signal?: AbortSignal): Promise<number> => {
+      const run = parallelTableLines({ paths: [d], schemaFile, nowInSec: NOW, ranges: 4, workers: 2, format, batchRows: 10 }, { pool, ...(signal === undefined ? {} : { signal }) });
+      let lines = 0;
+      for await (const b of run) lines += b.length;
+      expect(run.summary().rows).toBe(lines);
+      // the CSV figures are this read's alone, not summed with an earlier read's on the same threads
+      if (format === 'csv') expect(run.summary().csvStats?.rows).toBe(lines);
+      return lines;
+    };
+    try {
+      // three reads, CSV and JSON (each read sets its workers up anew), on the same two threads
+      expect(await read(dir, 'csv')).toBe(200);
+      expect(await read(dir, 'json')).toBe(200);
+      expect(await read(dir, 'csv')).toBe(200);
+      expect(pool.started).toBe(2);
+      expect(pool.size).toBe(2);
+      // a failing read: its workers end; the next read starts fresh ones and is whole
+      await expect(read(bad, 'json')).rejects.toThrow(/checksum mismatch/);
+      expect(await read(dir, 'json')).toBe(200);
+      expect(pool.started).toBeGreaterThan(2);
+      // an aborted read, then a whole one again
+      const ac = new AbortController();
+      await expect(async () => {
+        const run = parallelTableLines({ paths: [dir], schemaFile, nowInSec: NOW, ranges: 4, workers: 2, format: 'csv', batchRows: 5 }, { pool, signal: ac.signal });
+        for await (const _ of run) ac.abort(new Error('stop'));
+      }).rejects.toThrow(/stop/);
+      expect(await read(dir, 'csv')).toBe(200);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.size).toBe(0);
+    expect(() => pool.take(1)).toThrow(/closed/);
+  }, 60_000);
 });
+

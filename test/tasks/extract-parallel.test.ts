@@ -13,6 +13,14 @@ import { LocalSink } from '../../src/sink/local.js';
 import { FileCheckpointStore } from '../../src/tasks/checkpoint.js';
 import { runExtract, type ExtractRequest } from '../../src/tasks/extract.js';
 import { EXPECTED, NODES, NOW as NODES_NOW, ensureDist, writeReplicaNodes } from '../helpers/replica-nodes.js';
+import { pathToFileURL } from 'node:url';
+import { locateTable } from '../../src/catalog/locate.js';
+import { WorkerPool } from '../../src/cluster/workers.js';
+import { resolveExportOptions } from '../../src/export/options.js';
+import type { TableSchema } from '../../src/schema/model.js';
+import { sampleSchemas } from '../../src/sample/index.js';
+import { RANGE_DATA_BYTES, recordSourceFor } from '../../src/tasks/extract-read.js';
+import { dataBytesOf } from '../../src/tasks/extract-source.js';
 import { readTree, spySink } from '../sink/helpers.js';
 
 const NOW = SAMPLE_WRITE_TIME + 60;
@@ -50,7 +58,7 @@ describe('extract with decoding workers', () => {
   for (const workers of [1, 2, 3]) {
     it(`${workers} worker(s): the same tree, byte for byte, as a single-threaded run`, async () => {
       const out = join(root, `w${workers}`);
-      const r = await runExtract(request(out, { read: { workers } }), { now: CREATED });
+      const r = await runExtract(request(out, { read: { workers, inThreadBelowBytes: 0 } }), { now: CREATED });
       expect(r.complete).toBe(true);
       expect(r.read).toMatchObject({ workers, replicaMode: 'merge' });
       const tree = await readTree(out);
@@ -66,18 +74,42 @@ describe('extract with decoding workers', () => {
     const sink1 = spySink(new LocalSink(out), (key) => {
       if (key === 'sample/all_types/LOAD00000003.csv') ac.abort();
     });
-    const r1 = await runExtract(request(out, { sink: sink1, read: { workers: 2 } }), { signal: ac.signal, checkpoint: new FileCheckpointStore(cpFile), now: CREATED });
+    const r1 = await runExtract(request(out, { sink: sink1, read: { workers: 2, inThreadBelowBytes: 0 } }), { signal: ac.signal, checkpoint: new FileCheckpointStore(cpFile), now: CREATED });
     expect(r1.aborted).toBe(true);
-    const r2 = await runExtract(request(out, { read: { workers: 2 } }), { checkpoint: new FileCheckpointStore(cpFile), now: CREATED });
+    const r2 = await runExtract(request(out, { read: { workers: 2, inThreadBelowBytes: 0 } }), { checkpoint: new FileCheckpointStore(cpFile), now: CREATED });
     expect(r2.complete).toBe(true);
     expect(r2.tables.find((t) => t.table === 'all_types')?.resumed).toBe(false);
     expect(diff(refTree, await readTree(out))).toEqual([]);
   }, 120_000);
 
+  it('a table smaller than one range is read in this thread (no worker started) unless told otherwise; the records are the same', async () => {
+    const loc = await locateTable([data], 'sample', 'all_types');
+    const schema = sampleSchemas().find((t) => t.table === 'all_types') as TableSchema;
+    const input = { loc, nodes: [{ node: 'local', paths: loc.tableDirs }], schema, options: resolveExportOptions() };
+    expect(await dataBytesOf(loc)).toBeLessThan(RANGE_DATA_BYTES);
+    const pool = new WorkerPool(pathToFileURL(join(process.cwd(), 'dist', 'cluster', 'workers-entry.js')));
+    const records = async (below?: number): Promise<string> => {
+      const src = recordSourceFor({ workers: 2, replicaMode: 'merge', pool, ...(below === undefined ? {} : { inThreadBelowBytes: below }) })(input, { nowInSec: NOW });
+      const parts: Buffer[] = [];
+      for await (const b of src) parts.push(Buffer.from(b.bytes));
+      expect(src.stats().rows).toBeGreaterThan(0);
+      return Buffer.concat(parts).toString('utf8');
+    };
+    try {
+      const small = await records();
+      expect(pool.started).toBe(0);
+      const forced = await records(0);
+      expect(pool.started).toBe(2);
+      expect(forced).toBe(small);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it('progress counts the Data.db bytes the workers decoded', async () => {
     const out = join(root, 'progress');
     let last = { read: 0, total: 0 };
-    const r = await runExtract(request(out, { read: { workers: 2 } }), {
+    const r = await runExtract(request(out, { read: { workers: 2, inThreadBelowBytes: 0 } }), {
       now: CREATED,
       progressIntervalMs: 0,
       onProgress: (p) => { last = { read: p.dataBytesRead, total: p.dataBytesTotal }; },
@@ -114,7 +146,7 @@ describe('replica modes through extract (three diverged nodes)', () => {
         const out = join(base, `out-${mode}-${workers}`);
         const r = await runExtract({
           nodes: NODES.map((n, i) => ({ name: n.name, dataDirs: [dirs[i] as string] })),
-          keyspace: 'ks', sink: new LocalSink(out), nowInSec: NODES_NOW, read: { workers, replicaMode: mode },
+          keyspace: 'ks', sink: new LocalSink(out), nowInSec: NODES_NOW, read: { workers, replicaMode: mode, inThreadBelowBytes: 0 },
         }, { now: CREATED });
         expect(r.errorSummary).toBe('');
         expect(r.complete).toBe(true);
@@ -143,7 +175,7 @@ describe('snapshot tag', () => {
       for (const f of files) await rm(join(tableDir, f));
       for (const workers of [0, 2]) {
         const out = join(base, `snap-${workers}`);
-        const r = await runExtract({ dataDirs: [live], keyspace: 'sample', tables: ['all_types'], sink: new LocalSink(out), nowInSec: NOW, read: { snapshotTag: 'ce-task-1', workers } }, { now: CREATED });
+        const r = await runExtract({ dataDirs: [live], keyspace: 'sample', tables: ['all_types'], sink: new LocalSink(out), nowInSec: NOW, read: { snapshotTag: 'ce-task-1', workers, inThreadBelowBytes: 0 } }, { now: CREATED });
         expect(r.complete).toBe(true);
         expect(r.read.snapshotTag).toBe('ce-task-1');
         expect(r.rows).toBe(before.rows);
