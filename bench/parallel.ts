@@ -1,12 +1,18 @@
 /**
- * Parallel range decoding throughput: the mc-lz4-mixed bench table read as token ranges by 1 and by 2
- * worker threads and consumed (counted, then dropped) in the main thread. `--format records` (the
- * default) is the extract pipeline's path: ranges decoded, merged, CSV-encoded and DynamoDB-checked in
- * the workers (encode-batch.ts), handed over in task order; `csv` and `json` are the text path of
- * parallelTableText (the older string encoder). Prints MB/s of Data.db, rows/s, the 2-worker speed-up and the peak RSS of the process
- * (VmHWM of /proc/self/status: worker threads share the process, so it includes them).
+ * Parallel range decoding throughput, steady state: the mc-lz4-mixed bench table read as token ranges
+ * by 1 and by 2 worker threads and consumed (counted, then dropped) in the main thread, with the
+ * extraction's range size, batch size and batches in flight. The workers of each count are kept
+ * across its passes (WorkerPool), as an extraction keeps them from table to table, so the timed passes
+ * run warm code, like the reference figures of Cassandra's reader (median of passes after warm-up).
+ * `npm run bench:extract` gives the other view: whole cold processes, startup and JIT warm-up included.
  *
- * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 3 --workers 1,2 --ranges 16 --format records|csv|json]
+ * `--format records` (the default) is the extract pipeline's path: ranges decoded, merged,
+ * CSV-encoded and DynamoDB-checked in the workers (encode-batch.ts), handed over in task order; `csv`
+ * and `json` are the text path of parallelTableText (the older string encoder). Prints MB/s of Data.db,
+ * rows/s, the 2-worker speed-up and the peak RSS of the process (VmHWM of /proc/self/status: worker
+ * threads share the process, so it includes them).
+ *
+ * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 3 --workers 1,2 --ranges N --format records|csv|json]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stat, writeFile, mkdtemp } from 'node:fs/promises';
@@ -15,6 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parallelTableRecords, parallelTableText } from '../src/cluster/parallel.js';
+import { WorkerPool } from '../src/cluster/workers.js';
+import { rangeCountFor, WORKER_BATCH_BYTES, WORKER_MAX_IN_FLIGHT } from '../src/tasks/extract-read.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
 import { applyV8Tuning, describeV8Tuning } from '../src/util/v8-tuning.js';
 
@@ -36,20 +44,24 @@ function peakRssMB(): number {
 
 type Format = 'records' | 'csv' | 'json';
 
-async function pass(schemaFile: string, workers: number, ranges: number, format: Format): Promise<{ seconds: number; rows: number; chars: number }> {
+async function pass(schemaFile: string, workers: number, ranges: number, format: Format, pool: WorkerPool): Promise<{ seconds: number; rows: number; chars: number }> {
   const t0 = process.hrtime.bigint();
   let rows = 0;
   let chars = 0;
-  const req = { paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format: 'csv' as const };
+  // the extraction's settings (tasks/extract-read.ts): ranges of about 4 MiB of Data.db, 1 MiB batches, 12 in flight
+  const req = {
+    paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format: 'csv' as const,
+    batchBytes: WORKER_BATCH_BYTES, maxInFlight: WORKER_MAX_IN_FLIGHT,
+  };
   if (format === 'records') {
-    const run = parallelTableRecords(req, { workerUrl });
+    const run = parallelTableRecords(req, { workerUrl, pool });
     for await (const b of run) {
       rows += b.batch.count;
       chars += b.batch.bytes.length;
     }
     if (run.summary().rows !== rows) throw new Error(`summary says ${run.summary().rows} rows, received ${rows}`);
   } else {
-    const run = parallelTableText({ ...req, format }, { workerUrl });
+    const run = parallelTableText({ ...req, format }, { workerUrl, pool });
     for await (const b of run) {
       rows += b.ends.length;
       chars += b.text.length;
@@ -67,7 +79,7 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   // first: the settings the agent's launcher applies (src/util/v8-tuning.ts), so that the figures are the agent's
   console.log(describeV8Tuning(applyV8Tuning()));
-  const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string', default: '16' }, format: { type: 'string', default: 'records' } } });
+  const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string' }, format: { type: 'string', default: 'records' } } });
   if (!existsSync(benchDir)) {
     console.log(`mc-lz4-mixed: not found at ${benchDir}, skipped`);
     return;
@@ -79,13 +91,21 @@ async function main(): Promise<void> {
   for (const d of await listSSTables(benchDir)) dataBytes += (await stat(d.dataPath)).size;
   const format: Format = values.format === 'json' ? 'json' : values.format === 'csv' ? 'csv' : 'records';
   const passes = Number(values.passes);
-  const ranges = Number(values.ranges);
-  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after 1 warm-up`);
+  // default: as many ranges as an extraction plans for this table (the larger count of the two, the same for both)
+  const ranges = values.ranges === undefined ? Math.max(...values.workers.split(',').map((w) => rangeCountFor(dataBytes, Number(w)))) : Number(values.ranges);
+  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after 1 warm-up, workers kept across passes (WorkerPool)`);
   const results = new Map<number, number>();
   for (const w of values.workers.split(',').map(Number)) {
-    await pass(schemaFile, w, ranges, format);
+    // one pool per worker count, kept across its passes as an extraction keeps it across tables: the
+    // warm-up pass starts and warms the threads, the timed passes reuse them
+    const pool = new WorkerPool(workerUrl);
+    await pass(schemaFile, w, ranges, format, pool);
     const runs: { seconds: number; rows: number }[] = [];
-    for (let i = 0; i < passes; i++) runs.push(await pass(schemaFile, w, ranges, format));
+    try {
+      for (let i = 0; i < passes; i++) runs.push(await pass(schemaFile, w, ranges, format, pool));
+    } finally {
+      await pool.close();
+    }
     const sec = median(runs.map((r) => r.seconds));
     const rows = runs[0]?.rows ?? 0;
     results.set(w, sec);
