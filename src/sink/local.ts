@@ -16,13 +16,24 @@ import { BodyMeter, bodyPieces, checkExpectedSha, checkKey, type ObjectInfo, typ
 export interface WritableFile {
   write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
+  /** fdatasync; when present, the sink starts one every `trickleSyncBytes` while writing */
+  datasync?(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface LocalSinkOptions {
   /** opens the temporary file for writing; default fs.promises.open(path, 'wx') */
   readonly openFile?: (path: string) => Promise<WritableFile>;
+  /**
+   * Trickle sync: while a file is written, an fdatasync is started (not awaited) after every this many
+   * bytes, so the disk writes the file back as it grows instead of all at the final fsync, which then
+   * has little left to do and no longer stalls the extraction (Cassandra's trickle_fsync, for the same
+   * reason). Default 8 MiB; 0 turns it off.
+   */
+  readonly trickleSyncBytes?: number;
 }
+
+export const DEFAULT_TRICKLE_SYNC_BYTES = 8 * 1024 * 1024;
 
 const TEMP_MARK = '.tmp-';
 const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
@@ -63,10 +74,12 @@ async function removeStaleTemps(dir: string, name: string): Promise<void> {
 export class LocalSink implements Sink {
   readonly root: string;
   private readonly openFile: (path: string) => Promise<WritableFile>;
+  private readonly trickleSyncBytes: number;
 
   constructor(root: string, opts: LocalSinkOptions = {}) {
     this.root = resolve(root);
     this.openFile = opts.openFile ?? ((p) => open(p, 'wx'));
+    this.trickleSyncBytes = opts.trickleSyncBytes ?? DEFAULT_TRICKLE_SYNC_BYTES;
   }
 
   /** The file path of a key. @throws AgentError E_BAD_ARGUMENT for keys leaving the root */
@@ -83,15 +96,30 @@ export class LocalSink implements Sink {
     const temp = join(dir, `.${basename(final)}${TEMP_MARK}${randomBytes(6).toString('hex')}`);
     const meter = new BodyMeter();
     let file: WritableFile | undefined;
+    // at most one trickle sync in flight; its failure is the put's (awaited before the final sync)
+    let trickle: Promise<unknown> | null = null;
+    let trickleFailure: unknown = null;
     try {
       await mkdir(dir, { recursive: true });
       await removeStaleTemps(dir, basename(final));
       file = await this.openFile(temp);
+      let sinceSync = 0;
       for await (const piece of bodyPieces(body)) {
         if (opts.signal?.aborted === true) throw abortError(opts.signal, `write of ${key}`);
         meter.update(piece);
         await writeAll(file, piece);
+        sinceSync += piece.byteLength;
+        if (trickleFailure !== null) throw trickleFailure;
+        if (this.trickleSyncBytes > 0 && sinceSync >= this.trickleSyncBytes && trickle === null && file.datasync !== undefined) {
+          sinceSync = 0;
+          trickle = file.datasync().then(
+            () => { trickle = null; },
+            (e: unknown) => { trickleFailure = e; trickle = null; },
+          );
+        }
       }
+      if (trickle !== null) await trickle;
+      if (trickleFailure !== null) throw trickleFailure;
       await file.sync();
       const f = file;
       file = undefined;
@@ -100,6 +128,8 @@ export class LocalSink implements Sink {
       await rename(temp, final);
       await syncDirectory(dir);
     } catch (e) {
+      // a trickle sync still running must land before the handle closes
+      await trickle?.catch(() => undefined);
       await file?.close().catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);
       throw mapWriteError(e, final, key);

@@ -83,6 +83,57 @@ describe('LocalSink', () => {
     expect(await readdir(join(dir, 'a'))).toEqual([]);
   });
 
+  it('trickle sync: an fdatasync starts every trickleSyncBytes while writing, the final fsync comes after them; a failing one fails the put', async () => {
+    const events: string[] = [];
+    let failDatasync = false;
+    const opener = (p: string): Promise<WritableFile> => open(p, 'wx').then((h) => ({
+      write: async (b: Uint8Array, off: number, len: number) => {
+        events.push(`write ${len}`);
+        // slower than a datasync, so that each one lands before the next is due
+        await new Promise((r) => setTimeout(r, 8));
+        return h.write(b, off, len);
+      },
+      datasync: async () => {
+        events.push('datasync');
+        await new Promise((r) => setTimeout(r, 1));
+        if (failDatasync) throw Object.assign(new Error('I/O error'), { code: 'EIO' });
+        await h.datasync();
+        events.push('datasync done');
+      },
+      sync: async () => {
+        events.push('sync');
+        await h.sync();
+      },
+      close: () => h.close(),
+    }));
+    const sink = new LocalSink(dir, { openFile: opener, trickleSyncBytes: 100 });
+    const pieces = Array.from({ length: 12 }, (_, i) => String(i % 10).repeat(60));
+    const r = await sink.put('trickle/a.csv', gen(...pieces), { contentType: 'text/csv' });
+    expect(await readFile(join(dir, 'trickle/a.csv'), 'utf8')).toBe(pieces.join(''));
+    expect(r.bytes).toBe(720);
+    const syncs = events.filter((e) => e === 'datasync').length;
+    expect(syncs).toBeGreaterThanOrEqual(2);
+    // never two at once: each one is done before the next starts
+    const started = events.flatMap((e, i) => (e === 'datasync' ? [i] : []));
+    for (let k = 1; k < started.length; k++) expect(events.slice(started[k - 1], started[k])).toContain('datasync done');
+    // the final fsync comes after the last trickle sync has landed
+    expect(events.lastIndexOf('sync')).toBeGreaterThan(events.lastIndexOf('datasync done'));
+    expect(events[events.length - 1]).toBe('sync');
+
+    failDatasync = true;
+    events.length = 0;
+    await expect(sink.put('trickle/b.csv', gen(...pieces), { contentType: 'text/csv' })).rejects.toMatchObject({ code: 'E_IO' });
+    expect(await readdir(join(dir, 'trickle'))).toEqual(['a.csv']);
+    expect(events).not.toContain('sync');
+
+    // off: no datasync at all
+    events.length = 0;
+    failDatasync = false;
+    await new LocalSink(dir, { openFile: opener, trickleSyncBytes: 0 }).put('trickle/c.csv', gen(...pieces), { contentType: 'text/csv' });
+    expect(events).not.toContain('datasync');
+    expect(events[events.length - 1]).toBe('sync');
+  });
+
   it('refuses keys that leave the root, and a wrong expected SHA-256', async () => {
     const sink = new LocalSink(dir);
     for (const k of ['../x', '/abs', 'a//b', 'a/./b', '']) {
