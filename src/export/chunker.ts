@@ -12,17 +12,13 @@
  * available once the body has ended. Records are never split across parts; a part exceeds targetBytes
  * only when it holds a single record larger than that.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { AgentError } from '../errors.js';
 import { utf8Length } from './csv.js';
 import type { ChunkOptions } from './options.js';
 
-export interface PartSummary {
-  /** file name, e.g. LOAD00000001.csv */
-  readonly name: string;
-  readonly rows: number;
-  readonly bytes: number;
-  /** lowercase hex SHA-256 of the part's bytes */
+/** A LOAD file as written (manifest, checkpoint): the chunker's figures and the sink's digest. */
+export interface PartSummary extends PartTally {
+  /** lowercase hex SHA-256 of the bytes the sink stored (PutResult.sha256) */
   readonly sha256: string;
 }
 
@@ -35,28 +31,19 @@ export interface CsvPart {
    * (never modified once handed over, see RecordBatch)
    */
   readonly body: AsyncIterable<Uint8Array>;
-  /**
-   * sha256 is null when the parts were made with `hash: false`.
-   * @throws AgentError E_BAD_ARGUMENT before the body has been read to its end
-   */
+  /** @throws AgentError E_BAD_ARGUMENT before the body has been read to its end */
   summary(): PartTally;
 }
 
-/** A part's figures as the chunker knows them. */
+/**
+ * A part's figures as the chunker knows them. Its SHA-256 is the sink's to compute (PutResult.sha256:
+ * the digest of what was stored), so that each byte is hashed once.
+ */
 export interface PartTally {
+  /** file name, e.g. LOAD00000001.csv */
   readonly name: string;
   readonly rows: number;
   readonly bytes: number;
-  /** null when hashing was left to the consumer (csvParts `hash: false`) */
-  readonly sha256: string | null;
-}
-
-export interface CsvPartsOptions {
-  /**
-   * Hash each part (PartTally.sha256). Default true. A consumer whose sink hashes the bytes it stores
-   * (every Sink does: PutResult.sha256) sets it false, so that the bytes are hashed once.
-   */
-  readonly hash?: boolean;
 }
 
 /** `LOAD` + 8 digits (decimal, or uppercase hex like DMS's S3 target) + `.csv`; 1-based. */
@@ -217,19 +204,14 @@ class RecordSource {
 class Part implements CsvPart {
   private rows = 0;
   private bytes = 0;
-  private readonly hash: Hash | null;
   private state: 'new' | 'reading' | 'done' = 'new';
-  private digest: string | null = null;
 
   constructor(
     readonly name: string,
     readonly index: number,
     private readonly source: RecordSource,
     private readonly o: ChunkOptions,
-    hash: boolean,
-  ) {
-    this.hash = hash ? createHash('sha256') : null;
-  }
+  ) {}
 
   get finished(): boolean {
     return this.state === 'done';
@@ -268,7 +250,6 @@ class Part implements CsvPart {
           text = '';
           runs = [];
           pending = 0;
-          this.hash?.update(record.bytes);
           yield record.bytes;
           continue;
         }
@@ -285,20 +266,19 @@ class Part implements CsvPart {
       }
     }
     if (pending > 0) yield this.piece(runs, text);
-    this.digest = this.hash === null ? null : this.hash.digest('hex');
     this.state = 'done';
   }
 
   /** One buffer holding the runs, then the text (a single run is passed on as it is). */
   private piece(runs: readonly Uint8Array[], text: string): Uint8Array {
-    const b = runs.length === 0 ? Buffer.from(text, 'utf8') : runs.length === 1 && text === '' ? (runs[0] as Uint8Array) : Buffer.concat(text === '' ? runs : [...runs, Buffer.from(text, 'utf8')]);
-    this.hash?.update(b);
-    return b;
+    if (runs.length === 0) return Buffer.from(text, 'utf8');
+    if (runs.length === 1 && text === '') return runs[0] as Uint8Array;
+    return Buffer.concat(text === '' ? runs : [...runs, Buffer.from(text, 'utf8')]);
   }
 
   summary(): PartTally {
     if (this.state !== 'done') throw new AgentError('E_BAD_ARGUMENT', `summary of ${this.name} asked before its body was read to the end`);
-    return { name: this.name, rows: this.rows, bytes: this.bytes, sha256: this.digest };
+    return { name: this.name, rows: this.rows, bytes: this.bytes };
   }
 }
 
@@ -308,14 +288,14 @@ class Part implements CsvPart {
  * `emptyTableFile` is set, none otherwise.
  * @throws AgentError E_BAD_ARGUMENT when the next part is requested before the previous body ended
  */
-export async function* csvParts(records: AsyncIterable<RecordBatch>, o: ChunkOptions, opts: CsvPartsOptions = {}): AsyncGenerator<CsvPart> {
+export async function* csvParts(records: AsyncIterable<RecordBatch>, o: ChunkOptions): AsyncGenerator<CsvPart> {
   const source = new RecordSource(records[Symbol.asyncIterator]());
   try {
     let index = 1;
     for (;;) {
       const more = await source.hasMore();
       if (!more && (index > 1 || !o.emptyTableFile)) return;
-      const part = new Part(loadFileName(index, o.counter), index, source, o, opts.hash ?? true);
+      const part = new Part(loadFileName(index, o.counter), index, source, o);
       yield part;
       if (!part.finished) throw new AgentError('E_BAD_ARGUMENT', `the next LOAD part was requested before the body of ${part.name} was read to its end`);
       if (!more) return;

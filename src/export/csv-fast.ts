@@ -275,27 +275,25 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
     }
   };
 
+  /** Writes the records of `rows` after what is pending; ends[at + r] = the offset after record r. */
+  const append = (rows: readonly CqlRow[], ends: Uint32Array | undefined, at: number): void => {
+    w.special = false;
+    w.inQuotes = false;
+    for (let r = 0; r < rows.length; r++) {
+      writeRow(rows[r] as CqlRow);
+      if (ends !== undefined) ends[at + r] = w.pos;
+    }
+  };
+
   return {
     columns,
     stats,
     encode(rows, ends) {
       w.pos = 0;
-      w.special = false;
-      w.inQuotes = false;
-      for (let r = 0; r < rows.length; r++) {
-        writeRow(rows[r] as CqlRow);
-        if (ends !== undefined) ends[r] = w.pos;
-      }
+      append(rows, ends, 0);
       return w.take();
     },
-    append(rows, ends, at) {
-      w.special = false;
-      w.inQuotes = false;
-      for (let r = 0; r < rows.length; r++) {
-        writeRow(rows[r] as CqlRow);
-        ends[at + r] = w.pos;
-      }
-    },
+    append,
     take: () => w.take(),
   };
 }

@@ -106,9 +106,8 @@ export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncode
       return count === 0 ? 0 : (ends[count - 1] as number);
     },
     encode(rows) {
-      encoder.take();
-      count = 0;
-      problems = [];
+      // a pending batch is dropped: encode stands alone
+      if (count > 0) take();
       append(rows);
       return take();
     },

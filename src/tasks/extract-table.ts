@@ -85,8 +85,8 @@ export async function extractTable(job: TableJob): Promise<TableResult> {
   const first = files.length;
   const chunk = { ...o.chunk, emptyTableFile: first === 0 && o.chunk.emptyTableFile };
   let done = rowsDone;
-  // the sink hashes what it stores (PutResult.sha256): the chunker need not hash it too
-  for await (const part of csvParts(records(), chunk, { hash: false })) {
+  // the sink hashes what it stores (PutResult.sha256): that digest goes into the manifest
+  for await (const part of csvParts(records(), chunk)) {
     const name = loadFileName(part.index + first, o.chunk.counter);
     const put = await sink.put(folder + name, part.body, { contentType: CSV_CONTENT_TYPE }, signal === undefined ? {} : { signal });
     const s = part.summary();
