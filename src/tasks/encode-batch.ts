@@ -36,7 +36,9 @@ export interface BatchEncoder {
   encode(rows: readonly CqlRow[]): EncodedBatch;
   /**
    * Adds the records of `rows` to the pending batch that `take` returns: several row batches then
-   * become one EncodedBatch, its bytes copied once. `encode` discards a pending batch.
+   * become one EncodedBatch, its bytes copied once. `encode` discards a pending batch. When `append`
+   * throws (malformed cells), the pending batch is incomplete: the read has failed and nothing of it
+   * may be written.
    */
   append(rows: readonly CqlRow[]): void;
   /** rows appended since the last take */
@@ -61,7 +63,7 @@ export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncode
   let count = 0;
   let problems: BatchProblem[] = [];
 
-  /** Checks rows[i] (record `at` of the pending batch, ending at ends[at]) for DynamoDB problems. */
+  /** Checks `row`, record `at` of the pending batch and `length` bytes long, for DynamoDB problems. */
   const check1 = (row: CqlRow, at: number, length: number): void => {
     if (certainlyFine(row, length)) return;
     const json = check.needsFullRow(length) ? renderFull(row) : renderNarrow(row);
