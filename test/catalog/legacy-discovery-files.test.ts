@@ -158,7 +158,7 @@ describe('2.x schema discovery from a 2.1 data directory', () => {
   });
 
   it('extract writes them to LOAD files and the table definition, without --schema', async () => {
-    const out = join(dataDir, '..', `${dataDir.split('/').pop() ?? 'x'}-out`);
+    const out = `${dataDir}-out`;
     try {
       const r = await runExtract({ dataDirs: [dataDir], keyspace: 'ks', sink: new LocalSink(out), nowInSec: NOW });
       expect(r.complete).toBe(true);
@@ -167,7 +167,7 @@ describe('2.x schema discovery from a 2.1 data directory', () => {
       const csv = await readFile(join(out, 'ks', 'events', 'LOAD00000001.csv'), 'utf8');
       expect(csv.split('\n').filter((l) => l !== '')).toHaveLength(3);
       expect(csv).toContain('"second, ""quoted"""');
-      const def = JSON.parse(await readFile(join(out, 'dms', 'table-definition.json'), 'utf8')) as { TableCount: string; Tables: { TableColumns: { ColumnName: string }[] }[] };
+      const def = JSON.parse(await readFile(join(out, 'dms', 'table-definition.json'), 'utf8')) as { Tables: { TableColumns: { ColumnName: string }[] }[] };
       expect(def.Tables[0]?.TableColumns.map((c) => c.ColumnName)).toEqual(['tenant', 'bucket', 'at', 'note', 'tags']);
     } finally {
       await rm(out, { recursive: true, force: true });
