@@ -17,13 +17,18 @@ export function compareUnsigned(a: Uint8Array, b: Uint8Array): number {
  * Cassandra's cell reconciliation (Conflicts.resolveRegular) breaks timestamp ties with it (pitfall P18).
  */
 export function compareSigned(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
+  return compareSignedRanges(a, 0, a.length, b, 0, b.length);
+}
+
+/** compareSigned of a[aStart, aStart + aLength) and b[bStart, bStart + bLength), without making views. */
+export function compareSignedRanges(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array, bStart: number, bLength: number): number {
+  const n = aLength < bLength ? aLength : bLength;
   for (let i = 0; i < n; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
+    const x = a[aStart + i] as number;
+    const y = b[bStart + i] as number;
     if (x !== y) return ((x << 24) >> 24) < ((y << 24) >> 24) ? -1 : 1;
   }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  return aLength === bLength ? 0 : aLength < bLength ? -1 : 1;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

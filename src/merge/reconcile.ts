@@ -3,9 +3,9 @@
  * Shadowing by deletions is applied by the caller BEFORE these rules (Cells.reconcile(existing, update,
  * deletion) drops deleted cells first), which matters for counters, where a tombstone beats any live cell.
  */
-import { EXPIRED_LIVENESS_TTL, I64_MIN, NO_DELETION_TIME, NO_TTL } from '../sstable/model.js';
+import { EXPIRED_LIVENESS_TTL, I64_MIN, NO_DELETION_TIME, NO_TTL, ViewCell } from '../sstable/model.js';
 import type { Cell, Liveness } from '../sstable/model.js';
-import { compareSigned } from './bytes.js';
+import { compareSigned, compareSignedRanges } from './bytes.js';
 
 export type CounterMerge = (a: Uint8Array, b: Uint8Array) => Uint8Array;
 
@@ -31,11 +31,21 @@ export function resolveRegular(a: Cell, b: Cell): Cell {
   const aDel = a.localDeletionTime !== NO_DELETION_TIME;
   const bDel = b.localDeletionTime !== NO_DELETION_TIME;
   if (aDel !== bDel) return aDel ? a : b;
-  const c = compareSigned(a.value, b.value);
+  const c = compareValues(a, b);
   if (c !== 0) return c > 0 ? a : b;
   if (a.localDeletionTime !== b.localDeletionTime) return a.localDeletionTime > b.localDeletionTime ? a : b;
   if ((a.ttl === NO_TTL) !== (b.ttl === NO_TTL)) return a.ttl === NO_TTL ? a : b;
   return a;
+}
+
+/**
+ * compareSigned of the two cells' values. Replicas and overlapping SSTables mostly hold the same cell
+ * (same timestamp), so this runs for most cells of a merge: cells still in their chunk are compared in
+ * place, without the two views `value` would make.
+ */
+function compareValues(a: Cell, b: Cell): number {
+  if (a instanceof ViewCell && b instanceof ViewCell) return compareSignedRanges(a.buf, a.valueOffset, a.valueLength, b.buf, b.valueOffset, b.valueLength);
+  return compareSigned(a.value, b.value);
 }
 
 /**

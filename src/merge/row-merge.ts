@@ -163,17 +163,27 @@ function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: numbe
     if (p > start) sources++;
   }
   if (gathered.length === 0) return null;
-  const cmp = ctx.pathComparators?.[col] ?? compareUnsigned;
-  // Array.prototype.sort is stable: cells of one path stay in source order, and one source's cells keep theirs.
-  if (sources > 1) gathered.sort((a, b) => cmp(a.path ?? EMPTY, b.path ?? EMPTY));
   let live: ComplexCell[] | null = null;
-  for (let i = 0; i < gathered.length; ) {
-    let win = gathered[i] as Cell;
-    const path = win.path ?? EMPTY;
+  if (sources === 1) {
+    // one source: its cells are distinct and in path order already
+    for (const c of gathered) if (cellIsLive(c, now)) (live ??= []).push(c);
+    return live;
+  }
+  const cmp = ctx.pathComparators?.[col] ?? compareUnsigned;
+  // each path made once (a ViewCell makes a view per `path` read), then the cells sorted by it;
+  // Array.prototype.sort is stable: cells of one path stay in source order, and one source's cells keep theirs.
+  const paths = gathered.map((c) => c.path ?? EMPTY);
+  const order = gathered.map((_, i) => i);
+  order.sort((a, b) => cmp(paths[a] as Uint8Array, paths[b] as Uint8Array));
+  for (let i = 0; i < order.length; ) {
+    const first = order[i] as number;
+    let win = gathered[first] as Cell;
+    const path = paths[first] as Uint8Array;
     let k = i + 1;
-    for (; k < gathered.length; k++) {
-      const c = gathered[k] as Cell;
-      if (sources === 1 || cmp(path, c.path ?? EMPTY) !== 0) break;
+    for (; k < order.length; k++) {
+      const o = order[k] as number;
+      if (cmp(path, paths[o] as Uint8Array) !== 0) break;
+      const c = gathered[o] as Cell;
       win = isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
     }
     i = k;
