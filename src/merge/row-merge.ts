@@ -4,10 +4,10 @@
  * sorted by column ordinal, then path.
  */
 import { AgentError } from '../errors.js';
-import { EXPIRED_LIVENESS_TTL, I64_MIN } from '../sstable/model.js';
+import { EXPIRED_LIVENESS_TTL, I64_MIN, ViewCell } from '../sstable/model.js';
 import type { Cell, Liveness, Row } from '../sstable/model.js';
 import type { LiveValue } from './rows.js';
-import { compareUnsigned } from './bytes.js';
+import { bytesEqual, compareUnsigned } from './bytes.js';
 import type { ValueComparator } from './clustering-order.js';
 import { cellIsLive, livenessIsLive, livenessSupersedes, resolveCounter, resolveRegular } from './reconcile.js';
 import type { CounterMerge } from './reconcile.js';
@@ -140,6 +140,29 @@ export function writeMergedRow(rows: readonly Row[], n: number, outerDel: bigint
   return exists;
 }
 
+/** Byte-equal paths of a and b (in place for ViewCells). */
+function samePath(a: Cell, b: Cell): boolean {
+  if (a instanceof ViewCell && b instanceof ViewCell) {
+    const n = a.pathLength;
+    if (n !== b.pathLength || (a.pathOffset < 0) !== (b.pathOffset < 0)) return false;
+    const x = a.buf;
+    const y = b.buf;
+    for (let i = 0; i < n; i++) if (x[a.pathOffset + i] !== y[b.pathOffset + i]) return false;
+    return true;
+  }
+  return bytesEqual(a.path ?? EMPTY, b.path ?? EMPTY);
+}
+
+/** `runs` runs of equal length in `gathered`, whose k-th cells all have byte-equal paths. */
+function pathsAligned(gathered: readonly Cell[], runs: number): boolean {
+  const m = gathered.length / runs;
+  for (let k = 0; k < m; k++) {
+    const first = gathered[k] as Cell;
+    for (let r = 1; r < runs; r++) if (!samePath(first, gathered[r * m + k] as Cell)) return false;
+  }
+  return true;
+}
+
 /** The live cells of multi-cell column `col` across rows[0..n); advances pos past them. */
 function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: number, del: bigint, isCounter: boolean, ctx: RowContext): ComplexCell[] | null {
   const now = ctx.nowInSec;
@@ -150,10 +173,15 @@ function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: numbe
   }
   const gathered: Cell[] = [];
   let sources = 0;
+  // the unshadowed cells of each source holding any are a run of gathered; aligned: runs of one length
+  let runs = 0;
+  let runLength = 0;
+  let aligned = true;
   for (let j = 0; j < n; j++) {
     const cells = (rows[j] as Row).cells;
     let p = pos[j] as number;
     const start = p;
+    const before = gathered.length;
     for (; p < cells.length; p++) {
       const c = cells[p] as Cell;
       if (c.column !== col) break;
@@ -161,12 +189,33 @@ function mergeComplex(rows: readonly Row[], n: number, pos: number[], col: numbe
     }
     pos[j] = p;
     if (p > start) sources++;
+    const len = gathered.length - before;
+    if (len > 0) {
+      if (runs === 0) runLength = len;
+      else if (len !== runLength) aligned = false;
+      runs++;
+    }
   }
   if (gathered.length === 0) return null;
   let live: ComplexCell[] | null = null;
   if (sources === 1) {
     // one source: its cells are distinct and in path order already
     for (const c of gathered) if (cellIsLive(c, now)) (live ??= []).push(c);
+    return live;
+  }
+  if (aligned && runs > 1 && pathsAligned(gathered, runs)) {
+    // every source holds the same paths (replicas in agreement): each source's cells are in path order,
+    // so the k-th cells of all sources are the versions of one cell; reconciled in source order, as
+    // the stable sort below would
+    const m = gathered.length / runs;
+    for (let k = 0; k < m; k++) {
+      let win = gathered[k] as Cell;
+      for (let r = 1; r < runs; r++) {
+        const c = gathered[r * m + k] as Cell;
+        win = isCounter ? resolveCounter(win, c, now, ctx.mergeCounterContexts) : resolveRegular(win, c);
+      }
+      if (cellIsLive(win, now)) (live ??= []).push(win);
+    }
     return live;
   }
   const cmp = ctx.pathComparators?.[col] ?? compareUnsigned;

@@ -1,0 +1,65 @@
+/**
+ * writeMergedRow on collections whose cells are still in their chunks (ViewCell), as replicas give
+ * them: sources holding the same paths take the aligned path (k-th cells together), others the sort
+ * by path; both must give the cells a sort by path and a reconcile would.
+ */
+import { describe, expect, it } from 'vitest';
+import { I64_MIN } from '../../src/sstable/model.js';
+import { EMPTY_LIVENESS, LIVE, NO_DELETION_TIME, ViewCell, type Cell, type Row } from '../../src/sstable/model.js';
+import { compareUnsigned } from '../../src/merge/bytes.js';
+import { writeMergedRow, type RowContext } from '../../src/merge/row-merge.js';
+import { isComplexValue, type LiveValue } from '../../src/merge/rows.js';
+
+const NOW = 1_700_000_000;
+const ctx: RowContext = {
+  nowInSec: NOW,
+  multiCell: new Uint8Array([1]),
+  counter: new Uint8Array([0]),
+  mergeCounterContexts: () => new Uint8Array(0),
+  pathComparators: [compareUnsigned],
+};
+
+/** Set cells (path = element, value empty) laid out in one buffer after `pad` other bytes, as a decoder leaves them. */
+function setCells(elements: readonly number[], ts: bigint, pad: number, ldt = NO_DELETION_TIME): ViewCell[] {
+  const buf = new Uint8Array(pad + 2 * elements.length).fill(0xee);
+  return elements.map((e, i) => {
+    const at = pad + 2 * i;
+    buf[at] = 0x10;
+    buf[at + 1] = e;
+    return new ViewCell(0, ts, 0, ldt, buf, at + 2, 0, at, 2);
+  });
+}
+
+const row = (cells: readonly Cell[]): Row => ({ kind: 'row', isStatic: false, clustering: [], liveness: EMPTY_LIVENESS, deletion: LIVE, cells });
+
+function merged(...sources: Cell[][]): { element: number; ts: bigint }[] {
+  const values: (LiveValue | null)[] = [null];
+  writeMergedRow(sources.map(row), sources.length, I64_MIN, ctx, values);
+  const v = values[0];
+  if (v === null || v === undefined) return [];
+  if (!isComplexValue(v)) throw new Error('expected a collection');
+  return v.cells.map((c) => ({ element: (c.path as Uint8Array)[1] as number, ts: c.timestamp }));
+}
+
+describe('writeMergedRow, collections in their chunks', () => {
+  it('replicas with the same paths: each element once, the newest version', () => {
+    expect(merged(setCells([1, 2, 3], 5n, 3), setCells([1, 2, 3], 7n, 11), setCells([1, 2, 3], 6n, 0))).toEqual([
+      { element: 1, ts: 7n }, { element: 2, ts: 7n }, { element: 3, ts: 7n },
+    ]);
+  });
+
+  it('as many cells but other paths: the union in path order', () => {
+    // the same padding in both buffers: only the path bytes themselves tell the cells apart
+    expect(merged(setCells([1, 3], 5n, 4), setCells([2, 3], 6n, 4))).toEqual([
+      { element: 1, ts: 5n }, { element: 2, ts: 6n }, { element: 3, ts: 6n },
+    ]);
+  });
+
+  it('an element deleted on one replica only is gone when the tombstone is newer', () => {
+    const deleted = setCells([2], 9n, 0, NOW - 10);
+    const a = setCells([1, 2], 5n, 2);
+    const b = [...setCells([1], 5n, 6), ...deleted];
+    expect(merged(a, b)).toEqual([{ element: 1, ts: 5n }]);
+    expect(merged(b, a)).toEqual([{ element: 1, ts: 5n }]);
+  });
+});
