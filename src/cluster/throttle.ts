@@ -81,20 +81,28 @@ export function meteredDataSource(source: DataSource, cost: ChunkCost, onBytes: 
   return tappedDataSource(source, (chunk) => onBytes(cost(chunk)));
 }
 
-/** `source` with `tap` awaited before each chunk is delivered. */
-function tappedDataSource(source: DataSource, tap: (chunk: DataChunk, signal?: AbortSignal) => Promise<void> | void): DataSource {
-  async function* tapped(opts: ChunkOptions): AsyncGenerator<DataChunk> {
-    for await (const chunk of source.chunks(opts)) {
-      await tap(chunk, opts.signal);
-      yield chunk;
-    }
+type Tap = (chunk: DataChunk, signal?: AbortSignal) => Promise<void> | void;
+
+/**
+ * The chunks of `source`, each delivered after `tap`. One generator function for every tapped source:
+ * a generator declared per source gave each its own generator map, and the decoder's optimised code,
+ * which awaits these generators, was thrown away (deoptimised on "wrong map") at each new source.
+ */
+async function* tapped(source: DataSource, tap: Tap, opts: ChunkOptions): AsyncGenerator<DataChunk> {
+  for await (const chunk of source.chunks(opts)) {
+    await tap(chunk, opts.signal);
+    yield chunk;
   }
+}
+
+/** `source` with `tap` awaited before each chunk is delivered. */
+function tappedDataSource(source: DataSource, tap: Tap): DataSource {
   return {
     path: source.path,
     uncompressedLength: source.uncompressedLength,
     compressor: source.compressor,
     chunkLength: source.chunkLength,
-    chunks: (opts = {}) => ({ [Symbol.asyncIterator]: () => tapped(opts) }),
+    chunks: (opts = {}) => ({ [Symbol.asyncIterator]: () => tapped(source, tap, opts) }),
     close: () => source.close(),
   };
 }
