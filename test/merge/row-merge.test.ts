@@ -30,11 +30,14 @@ function setCells(elements: readonly number[], ts: bigint, pad: number, ldt = NO
   });
 }
 
-const row = (cells: readonly Cell[]): Row => ({ kind: 'row', isStatic: false, clustering: [], liveness: EMPTY_LIVENESS, deletion: LIVE, cells });
+const row = (cells: readonly Cell[], collectionDeletedAt: bigint | null = null): Row => ({
+  kind: 'row', isStatic: false, clustering: [], liveness: EMPTY_LIVENESS, deletion: LIVE, cells,
+  ...(collectionDeletedAt === null ? {} : { complexDeletions: new Map([[0, { markedForDeleteAt: collectionDeletedAt, localDeletionTime: NOW - 5 }]]) }),
+});
 
 function merged(...sources: Cell[][]): { element: number; ts: bigint }[] {
   const values: (LiveValue | null)[] = [null];
-  writeMergedRow(sources.map(row), sources.length, I64_MIN, ctx, values);
+  writeMergedRow(sources.map((cells) => row(cells)), sources.length, I64_MIN, ctx, values);
   const v = values[0];
   if (v === null || v === undefined) return [];
   if (!isComplexValue(v)) throw new Error('expected a collection');
@@ -53,6 +56,28 @@ describe('writeMergedRow, collections in their chunks', () => {
     expect(merged(setCells([1, 3], 5n, 4), setCells([2, 3], 6n, 4))).toEqual([
       { element: 1, ts: 5n }, { element: 2, ts: 6n }, { element: 3, ts: 6n },
     ]);
+  });
+
+  it('the same cells under a collection deletion on one replica only: the deletion applies', () => {
+    const values = (first: Row, second: Row): LiveValue | null | undefined => {
+      const out: (LiveValue | null)[] = [null];
+      writeMergedRow([first, second], 2, I64_MIN, ctx, out);
+      return out[0];
+    };
+    // the collection was overwritten at 8 on one replica (its tombstone at 8 - 1 shadows the cells at 5)
+    expect(values(row(setCells([1, 2], 5n, 0)), row(setCells([1, 2], 5n, 3), 7n))).toBeNull();
+    expect(values(row(setCells([1, 2], 5n, 3), 7n), row(setCells([1, 2], 5n, 0)))).toBeNull();
+    expect(values(row(setCells([1, 2], 5n, 3), 7n), row(setCells([1, 2], 5n, 0), 7n))).toBeNull();
+  });
+
+  it('equal counter cells are merged, not taken from one replica', () => {
+    const counters: RowContext = { ...ctx, multiCell: new Uint8Array([0]), counter: new Uint8Array([1]), mergeCounterContexts: (a, b) => new Uint8Array([...a, ...b]) };
+    const cell = (): ViewCell => new ViewCell(0, 5n, 0, NO_DELETION_TIME, new Uint8Array([9, 7]), 1, 1, -1, 0);
+    const out: (LiveValue | null)[] = [null];
+    writeMergedRow([row([cell()]), row([cell()])], 2, I64_MIN, counters, out);
+    const v = out[0];
+    if (v === null || v === undefined || isComplexValue(v)) throw new Error('expected a counter cell');
+    expect([...v.value]).toEqual([7, 7]);
   });
 
   it('an element deleted on one replica only is gone when the tombstone is newer', () => {
