@@ -107,28 +107,23 @@ async function main(): Promise<void> {
   // warm-up pass starts and warms the threads, the timed passes reuse them. The counts take turns pass
   // by pass, so that the host's speed drifts (±25% from minute to minute on the development machine)
   // hit them alike; the speed-up is the median of the ratios within each round.
-  const counts = values.workers.split(',').map(Number);
-  const pools = counts.map(() => new WorkerPool(workerUrl));
-  const runs = counts.map((): { seconds: number; rows: number }[] => []);
+  const lanes = values.workers.split(',').map(Number).map((workers) => ({ workers, pool: new WorkerPool(workerUrl), runs: [] as { seconds: number; rows: number }[] }));
   try {
-    for (let k = 0; k < counts.length; k++) await pass(schemaFile, counts[k] as number, ranges, format, pools[k] as WorkerPool);
-    for (let i = 0; i < passes; i++) {
-      for (let k = 0; k < counts.length; k++) (runs[k] as { seconds: number; rows: number }[]).push(await pass(schemaFile, counts[k] as number, ranges, format, pools[k] as WorkerPool));
-    }
+    for (const l of lanes) await pass(schemaFile, l.workers, ranges, format, l.pool);
+    for (let i = 0; i < passes; i++) for (const l of lanes) l.runs.push(await pass(schemaFile, l.workers, ranges, format, l.pool));
   } finally {
-    for (const pool of pools) await pool.close();
+    for (const l of lanes) await l.pool.close();
   }
-  counts.forEach((w, k) => {
-    const mine = runs[k] as { seconds: number; rows: number }[];
-    const sec = median(mine.map((r) => r.seconds));
-    const rows = mine[0]?.rows ?? 0;
-    console.log(`  ${w} worker(s): ${sec.toFixed(3)} s, ${(dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${Math.round(rows / sec).toLocaleString('en-US')} rows/s (${rows} rows; passes ${mine.map((r) => r.seconds.toFixed(2)).join(' ')})`);
-  });
-  const one = runs[counts.indexOf(1)];
-  const two = runs[counts.indexOf(2)];
+  for (const { workers, runs } of lanes) {
+    const sec = median(runs.map((r) => r.seconds));
+    const rows = runs[0]?.rows ?? 0;
+    console.log(`  ${workers} worker(s): ${sec.toFixed(3)} s, ${(dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${Math.round(rows / sec).toLocaleString('en-US')} rows/s (${rows} rows; passes ${runs.map((r) => r.seconds.toFixed(2)).join(' ')})`);
+  }
+  const one = lanes.find((l) => l.workers === 1)?.runs.map((r) => r.seconds);
+  const two = lanes.find((l) => l.workers === 2)?.runs.map((r) => r.seconds);
   if (one !== undefined && two !== undefined) {
-    const ratios = one.map((r, i) => r.seconds / (two[i] as { seconds: number }).seconds);
-    console.log(`  speed-up with 2 workers: ${median(ratios).toFixed(2)}x, median of the rounds (${ratios.map((x) => x.toFixed(2)).join(' ')}); ratio of the medians ${(median(one.map((r) => r.seconds)) / median(two.map((r) => r.seconds))).toFixed(2)}x (target >= 1.8x)`);
+    const ratios = one.map((t, i) => t / (two[i] as number));
+    console.log(`  speed-up with 2 workers: ${median(ratios).toFixed(2)}x, median of the rounds (${ratios.map((x) => x.toFixed(2)).join(' ')}); ratio of the medians ${(median(one) / median(two)).toFixed(2)}x (target >= 1.8x)`);
   }
   console.log(`peak RSS (VmHWM of this process: the main thread and every pool above, alive together; an extraction's is in bench:extract) ${peakRssMB().toFixed(0)} MB`);
 }

@@ -7,7 +7,7 @@ import { AgentError } from '../errors.js';
 import { EXPIRED_LIVENESS_TTL, I64_MIN, ViewCell } from '../sstable/model.js';
 import type { Cell, Liveness, Row } from '../sstable/model.js';
 import type { LiveValue } from './rows.js';
-import { bytesEqual, compareUnsigned } from './bytes.js';
+import { bytesEqual, compareSignedRanges, compareUnsigned } from './bytes.js';
 import type { ValueComparator } from './clustering-order.js';
 import { cellIsLive, livenessIsLive, livenessSupersedes, resolveCounter, resolveRegular } from './reconcile.js';
 import type { CounterMerge } from './reconcile.js';
@@ -143,12 +143,8 @@ export function writeMergedRow(rows: readonly Row[], n: number, outerDel: bigint
 /** Byte-equal paths of a and b (in place for ViewCells). */
 function samePath(a: Cell, b: Cell): boolean {
   if (a instanceof ViewCell && b instanceof ViewCell) {
-    const n = a.pathLength;
-    if (n !== b.pathLength || (a.pathOffset < 0) !== (b.pathOffset < 0)) return false;
-    const x = a.buf;
-    const y = b.buf;
-    for (let i = 0; i < n; i++) if (x[a.pathOffset + i] !== y[b.pathOffset + i]) return false;
-    return true;
+    if ((a.pathOffset < 0) !== (b.pathOffset < 0)) return false;
+    return compareSignedRanges(a.buf, a.pathOffset, a.pathLength, b.buf, b.pathOffset, b.pathLength) === 0;
   }
   return bytesEqual(a.path ?? EMPTY, b.path ?? EMPTY);
 }

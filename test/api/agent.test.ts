@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSampleDataDir } from '../helpers/sample-dir.js';
 import { passwordMatches, presentedPassword } from '../../src/api/auth.js';
 import { SecretValue } from '../../src/config/secrets.js';
-import { writeSampleDataDir } from '../../src/sample/index.js';
 import { fakeExtract } from './fake-extract.js';
 import { AUTH, harness, PASSWORD, type Harness } from './harness.js';
 
@@ -101,20 +98,13 @@ describe('agent info, docs, mounts', () => {
 });
 
 describe('schema browsing', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ce-schema-'));
-    await writeSampleDataDir(dir, { rows: 40 });
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const sampleDir = useSampleDataDir('ce-schema-', 40);
 
   it('lists keyspaces, tables with their size, and columns', async () => {
-    h = await harness(fakeExtract(), { dataDirs: [dir] });
+    h = await harness(fakeExtract(), { dataDirs: [sampleDir()] });
     const ks = (await h.app.inject({ method: 'GET', url: '/api/v1/schema/keyspaces', headers: AUTH })).json() as { name: string; system: boolean; tables: number }[];
     expect(ks).toEqual([{ name: 'sample', system: false, tables: 3 }, expect.objectContaining({ name: 'system_schema', system: true })]);
-    const q = `?dataDir=${encodeURIComponent(dir)}`;
+    const q = `?dataDir=${encodeURIComponent(sampleDir())}`;
     const tables = (await h.app.inject({ method: 'GET', url: `/api/v1/schema/keyspaces/sample/tables${q}`, headers: AUTH })).json() as { name: string; sstables: number; estimatedBytes: number }[];
     expect(tables.map((t) => t.name)).toEqual(['all_types', 'collections', 'counters']);
     for (const t of tables) {
@@ -132,7 +122,7 @@ describe('schema browsing', () => {
   });
 
   it('answers 404 for an unknown keyspace or table, 400 for a relative dataDir', async () => {
-    h = await harness(fakeExtract(), { dataDirs: [dir] });
+    h = await harness(fakeExtract(), { dataDirs: [sampleDir()] });
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/schema/keyspaces/nope/tables', headers: AUTH })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/schema/keyspaces/sample/tables/nope', headers: AUTH })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/schema/keyspaces?dataDir=rel/dir', headers: AUTH })).statusCode).toBe(400);

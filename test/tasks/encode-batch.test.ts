@@ -4,30 +4,21 @@
  * encoder and for the string fallback (a non-ASCII delimiter), on the generated sample tables, whose
  * static-only partitions make rows DynamoDB cannot take.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSampleDataDir } from '../helpers/sample-dir.js';
 import { locateTable } from '../../src/catalog/locate.js';
 import { resolveExportOptions, type ExportOptions } from '../../src/export/options.js';
 import type { CqlRow } from '../../src/merge/rows.js';
 import type { TableSchema } from '../../src/schema/model.js';
-import { SAMPLE_WRITE_TIME, sampleSchemas, writeSampleDataDir } from '../../src/sample/index.js';
+import { SAMPLE_WRITE_TIME, sampleSchemas } from '../../src/sample/index.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../../src/sstable/table.js';
 import { batchEncoder, type BatchProblem, type EncodedBatch } from '../../src/tasks/encode-batch.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'encode-batch-'));
-  await writeSampleDataDir(dir, { rows: 400 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const sampleDir = useSampleDataDir('encode-batch-', 400);
 
 /** The rows of one sample table, and the SSTables holding their cell buffers (closed by the caller). */
 async function sampleRows(schema: TableSchema): Promise<{ rows: CqlRow[]; opened: OpenedSSTable[] }> {
-  const loc = await locateTable([dir], 'sample', schema.table);
+  const loc = await locateTable([sampleDir()], 'sample', schema.table);
   const opened: OpenedSSTable[] = [];
   for (const d of loc.sstables) opened.push(await openSSTable(d, { index: false }));
   const rows: CqlRow[] = [];

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSampleDataDir } from '../helpers/sample-dir.js';
 import { dumpJsonRows } from '../../src/cli/dump.js';
 import { createCsvStats, csvJsonRowEncoder } from '../../src/export/csv.js';
 import { dmsColumns } from '../../src/export/dms-columns.js';
@@ -9,17 +10,10 @@ import { dynamoRowChecker } from '../../src/export/dynamo-limits.js';
 import type { JsonRow } from '../../src/export/json-row.js';
 import { resolveExportOptions } from '../../src/export/options.js';
 import { parseCqlSchema } from '../../src/schema/cql-ddl.js';
-import { SAMPLE_WRITE_TIME, sampleSchemas, writeSampleDataDir } from '../../src/sample/index.js';
+import { SAMPLE_WRITE_TIME, sampleSchemas } from '../../src/sample/index.js';
 import { rowProblemChecker } from '../../src/tasks/extract-checks.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'checks-'));
-  await writeSampleDataDir(dir, { rows: 300 });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const sampleDir = useSampleDataDir('checks-', 300);
 
 const o = resolveExportOptions();
 
@@ -30,7 +24,7 @@ describe('rowProblemChecker gives exactly the full check', () => {
       const fast = rowProblemChecker(schema, o);
       const cols = dmsColumns(schema, o.types);
       const enc = csvJsonRowEncoder(cols, o, createCsvStats(cols.length));
-      for await (const batch of dumpJsonRows([dir], { nowInSec: SAMPLE_WRITE_TIME + 60, keyspace: 'sample', table: schema.table })) {
+      for await (const batch of dumpJsonRows([sampleDir()], { nowInSec: SAMPLE_WRITE_TIME + 60, keyspace: 'sample', table: schema.table })) {
         for (const r of batch) expect(fast(r, enc(r).length), schema.table).toEqual(full(r));
       }
     }
