@@ -19,10 +19,17 @@ export class CompositeScan {
   /** offset of the first component (2 for static names) */
   first = 0;
   private offs = new Int32Array(24);
+  /** buf.buffer and buf.byteOffset, read once per buffer: `.buffer` costs more than the view it makes */
+  private ab: ArrayBufferLike = this.buf.buffer;
+  private abOffset = 0;
 
   /** Scans buf[from, end). @throws AgentError E_BAD_FORMAT when a component overruns the name or there are more than `max` */
   scan(buf: Uint8Array, from: number, end: number, max: number, file: string, offset: number): void {
-    this.buf = buf;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.ab = buf.buffer;
+      this.abOffset = buf.byteOffset;
+    }
     let p = from;
     this.isStatic = end - from >= 2 && (((buf[from] as number) << 8) | (buf[from + 1] as number)) === STATIC_MARKER;
     if (this.isStatic) p = from + 2;
@@ -67,7 +74,7 @@ export class CompositeScan {
   }
 
   view(i: number): Uint8Array {
-    return viewOf(this.buf, this.offs[2 * i] as number, this.offs[2 * i + 1] as number);
+    return new Uint8Array(this.ab, this.abOffset + (this.offs[2 * i] as number), this.offs[2 * i + 1] as number);
   }
 
   /** Views of components [0, k), padded with nulls to `size` (dense prefixes). */

@@ -70,10 +70,37 @@ export class FewDeletions implements ComplexDeletions {
   }
 }
 
+/** The row under construction: a Row whose fields the builder still sets. */
+interface RowInProgress {
+  readonly kind: 'row';
+  readonly isStatic: boolean;
+  readonly clustering: ClusteringValues;
+  liveness: Liveness;
+  deletion: DeletionTime;
+  readonly cells: Cell[];
+  complexDeletions: FewDeletions | undefined;
+}
+
+/** A row with no cells yet; one object shape for every row keeps the merge's property accesses monomorphic. */
+function newRow(clustering: ClusteringValues, isStatic: boolean): RowInProgress {
+  return { kind: 'row', isStatic, clustering, liveness: EMPTY_LIVENESS, deletion: LIVE, cells: [], complexDeletions: undefined };
+}
+
+/** The builder's row between `take` and `start`: frozen (its cells too), so that a stray write throws. */
+const TAKEN: RowInProgress = newRow([], false);
+Object.freeze(TAKEN.cells);
+Object.freeze(TAKEN.clustering);
+Object.freeze(TAKEN);
+
 /**
  * The row being built. One instance is reused from row to row (reset by `start`); `take` hands its content
  * over as an immutable Row. `keyBuf[keyStart, keyEnd)` are the bytes naming its clustering
  * (CompositeScan.key, or the raw name of a non-compound table).
+ *
+ * The builder lives long and so in the old generation, where every store of a young object pays the
+ * write barrier's slow path. The row's own fields are therefore set on a new object made by `start`
+ * (young, like what is stored in it), which `take` hands over as the Row: one such store per row
+ * instead of one per field.
  */
 export class RowBuilder {
   keyBuf: Uint8Array = EMPTY;
@@ -82,12 +109,35 @@ export class RowBuilder {
   /** the key's bytes as big-endian i32 words (the last partial word left out), for hasKey */
   private words = new Int32Array(8);
   private wordCount = 0;
-  clustering: ClusteringValues = [];
-  isStatic = false;
-  liveness: Liveness = EMPTY_LIVENESS;
-  deletion: DeletionTime = LIVE;
-  cells: Cell[] = [];
-  complexDeletions: FewDeletions | null = null;
+  private r: RowInProgress = newRow([], false);
+
+  get clustering(): ClusteringValues {
+    return this.r.clustering;
+  }
+
+  get isStatic(): boolean {
+    return this.r.isStatic;
+  }
+
+  get cells(): Cell[] {
+    return this.r.cells;
+  }
+
+  get liveness(): Liveness {
+    return this.r.liveness;
+  }
+
+  set liveness(l: Liveness) {
+    this.r.liveness = l;
+  }
+
+  get deletion(): DeletionTime {
+    return this.r.deletion;
+  }
+
+  set deletion(d: DeletionTime) {
+    this.r.deletion = d;
+  }
 
   start(keyBuf: Uint8Array, keyStart: number, keyEnd: number, clustering: ClusteringValues, isStatic: boolean): void {
     this.keyBuf = keyBuf;
@@ -99,12 +149,7 @@ export class RowBuilder {
       this.words[w] = ((keyBuf[p] as number) << 24) | ((keyBuf[p + 1] as number) << 16) | ((keyBuf[p + 2] as number) << 8) | (keyBuf[p + 3] as number);
     }
     this.wordCount = wc;
-    this.clustering = clustering;
-    this.isStatic = isStatic;
-    this.liveness = EMPTY_LIVENESS;
-    this.deletion = LIVE;
-    this.cells = [];
-    this.complexDeletions = null;
+    this.r = newRow(clustering, isStatic);
   }
 
   /**
@@ -124,15 +169,16 @@ export class RowBuilder {
   }
 
   setComplexDeletion(column: number, del: DeletionTime): void {
-    (this.complexDeletions ??= new FewDeletions()).merge(column, del);
+    const r = this.r;
+    (r.complexDeletions ??= new FewDeletions()).merge(column, del);
   }
 
   /** The row, its cells re-sorted by column ordinal when the name order differs (`needSort`). */
   take(needSort: boolean): Row {
-    const cells = this.cells;
-    if (needSort) sortCellsByColumn(cells);
-    // one object shape for every row keeps the merge's property accesses monomorphic
-    return { kind: 'row', isStatic: this.isStatic, clustering: this.clustering, liveness: this.liveness, deletion: this.deletion, cells, complexDeletions: this.complexDeletions ?? undefined };
+    const r = this.r;
+    this.r = TAKEN;
+    if (needSort) sortCellsByColumn(r.cells);
+    return r;
   }
 }
 
