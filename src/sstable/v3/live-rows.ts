@@ -56,8 +56,8 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   private open = I64_MIN;
   /** max(partition deletion, open range tombstone) as tsNumber */
   private outerDel = -Infinity;
-  // the row being decoded
-  private values: (LiveValue | null)[] = [];
+  // the row being decoded (its values and the scratch list of a complex column's live cells are
+  // arguments, not fields: this object is old, and storing young objects into it costs a write barrier)
   private exists = false;
   private rowTs = -Infinity;
   /** the last cell's header (cellHeader) */
@@ -69,8 +69,6 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   // the last timestamp made a bigint (cells of a row mostly share the row's)
   private lastTs = NaN;
   private lastTsBig = I64_MIN;
-  /** scratch list of a complex column's live cells */
-  private readonly liveCells: Cell[] = [];
 
   constructor(private readonly layout: V3Layout, merge: MergeOptions) {
     this.hasStatics = layout.statics.length > 0;
@@ -195,7 +193,9 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     this.rowTs = rowTs;
     this.rowTtl = rowTtl;
     this.rowLdt = rowLdt;
-    this.values = this.rows.values();
+    const values = this.rows.values();
+    /** scratch list of a complex column's live cells, young like the cells stored into it */
+    const live: Cell[] = [];
     const columns = l.regulars;
     const drops = this.regularDrops;
     const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
@@ -209,7 +209,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       }
       for (let i = 0; i < superset; i++) {
         if (((missing >>> i) & 1) !== 0) continue;
-        pos = this.column(buf, pos, rowEnd, columns[i] as ColumnLayout, drops[i] as number, hasComplexDeletion, del);
+        pos = this.column(buf, pos, rowEnd, columns[i] as ColumnLayout, drops[i] as number, hasComplexDeletion, del, values, live);
         if (pos < 0) return false;
       }
     } else {
@@ -221,12 +221,12 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
         const idx = present === null ? i : (present[i] as number);
         const col = columns[idx];
         if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${superset}`, { file: l.file, offset: c.offset });
-        pos = this.column(buf, pos, rowEnd, col, drops[idx] as number, hasComplexDeletion, del);
+        pos = this.column(buf, pos, rowEnd, col, drops[idx] as number, hasComplexDeletion, del, values, live);
         if (pos < 0) return false;
       }
     }
     c.pos = pos;
-    if (this.exists) this.rows.emit(out, clustering, this.values);
+    if (this.exists) this.rows.emit(out, clustering, values);
     return true;
   }
 
@@ -262,11 +262,11 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   }
 
   /**
-   * One column's data at `pos` (Cell.Serializer, §5.8); live cells go to this.values. `del` is the
-   * deletion over the row's cells. Returns the position after it, or -1 when a timestamp is not an
-   * exact double or a cell ends past `rowEnd`.
+   * One column's data at `pos` (Cell.Serializer, §5.8); live cells go to `values` (`live`: scratch).
+   * `del` is the deletion over the row's cells. Returns the position after it, or -1 when a timestamp
+   * is not an exact double or a cell ends past `rowEnd`.
    */
-  private column(buf: Uint8Array, pos: number, rowEnd: number, col: ColumnLayout, drop: number, hasComplexDeletion: boolean, del: number): number {
+  private column(buf: Uint8Array, pos: number, rowEnd: number, col: ColumnLayout, drop: number, hasComplexDeletion: boolean, del: number, values: (LiveValue | null)[], live: Cell[]): number {
     const l = this.layout;
     const ord = col.ordinal;
     const dropped = col.droppedAt !== null;
@@ -292,7 +292,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       if (ord < 0 || (dropped && ts <= drop)) return pos;
       // writeSingleRow: a simple cell is shadowed only when a deletion is there (-Infinity: none)
       if ((del === -Infinity || ts > del) && (ldt === NO_DELETION_TIME || (ttl !== NO_TTL && this.now < ldt))) {
-        this.values[ord] = new ViewCell(ord, this.bigTs(ts), ttl, ldt, buf, offset, length, -1, 0);
+        values[ord] = new ViewCell(ord, this.bigTs(ts), ttl, ldt, buf, offset, length, -1, 0);
         this.exists = true;
       }
       return pos;
@@ -308,7 +308,6 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     const count = uvintAt(buf, pos);
     pos = at;
     if (Number.isNaN(count)) return -1;
-    const live = this.liveCells;
     let n = 0;
     for (let k = 0; k < count; k++) {
       const flags = buf[pos] as number;
@@ -336,7 +335,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     }
     if (n > 0) {
       // an exact-size copy: a list grown by push holds 17 slots for one cell
-      this.values[ord] = { kind: 'complex', cells: exactCopy(live, n) };
+      values[ord] = { kind: 'complex', cells: exactCopy(live, n) };
       this.exists = true;
     }
     return pos;
