@@ -54,7 +54,7 @@ async function pass(schemaFile: string, workers: number, ranges: number, format:
   const t0 = process.hrtime.bigint();
   let rows = 0;
   let chars = 0;
-  // the extraction's settings (tasks/extract-read.ts): ranges of about 4 MiB of Data.db, 1 MiB batches, 12 in flight
+  // the extraction's settings (tasks/extract-read.ts): ranges of about 4 MiB of Data.db, 1 MiB batches, 32 in flight
   const req = {
     paths: [benchDir], schemaFile, nowInSec: Math.floor(Date.now() / 1000), workers, ranges, format: 'csv' as const,
     batchBytes: WORKER_BATCH_BYTES, maxInFlight: WORKER_MAX_IN_FLIGHT,

@@ -25,7 +25,7 @@ import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory, t
 
 export const RANGE_DATA_BYTES = 4 * 1024 * 1024;
 /** batches a worker may have waiting for the consumer, and their size */
-export const WORKER_MAX_IN_FLIGHT = 12;
+export const WORKER_MAX_IN_FLIGHT = 32;
 export const WORKER_BATCH_BYTES = 1 << 20;
 /** the main thread collects after this many bytes of batches (util/reclaim.ts) */
 export const MAIN_RECLAIM_BYTES = 16 << 20;
