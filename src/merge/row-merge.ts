@@ -72,18 +72,44 @@ export function writeSingleRow(row: Row, outerDel: bigint, ctx: RowContext, valu
     let cdel = del;
     const cd = row.complexDeletions?.get(col);
     if (cd !== undefined && cd.markedForDeleteAt > cdel) cdel = cd.markedForDeleteAt;
-    let live: ComplexCell[] | null = null;
+    // the column's cells are cells[start, i); usually all live, and then copied at their exact size
+    const start = i;
+    let liveCount = 0;
     for (; i < n; i++) {
       const c = cells[i] as Cell;
       if (c.column !== col) break;
-      if (c.timestamp > cdel && cellIsLive(c, now)) (live ??= []).push(c);
+      if (c.timestamp > cdel && cellIsLive(c, now)) liveCount++;
     }
-    if (live !== null) {
-      values[col] = { kind: 'complex', cells: live };
+    if (liveCount > 0) {
+      values[col] = { kind: 'complex', cells: liveCount === i - start ? cellSpan(cells, start, i) : liveCells(cells, start, i, cdel, now) };
       exists = true;
     }
   }
   return exists;
+}
+
+/**
+ * list[start, end) as a list of its own, at its exact size (a list grown by push holds 17 slots for one
+ * cell); literals for the short ones (inline allocation, no builtin call).
+ */
+export function cellSpan(list: readonly Cell[], start: number, end: number): Cell[] {
+  switch (end - start) {
+    case 1: return [list[start] as Cell];
+    case 2: return [list[start] as Cell, list[start + 1] as Cell];
+    case 3: return [list[start] as Cell, list[start + 1] as Cell, list[start + 2] as Cell];
+    case 4: return [list[start] as Cell, list[start + 1] as Cell, list[start + 2] as Cell, list[start + 3] as Cell];
+    default: return list.slice(start, end);
+  }
+}
+
+/** The cells of cells[start, end) above `cdel` and live. */
+function liveCells(cells: readonly Cell[], start: number, end: number, cdel: bigint, now: number): ComplexCell[] {
+  const live: ComplexCell[] = [];
+  for (let k = start; k < end; k++) {
+    const c = cells[k] as Cell;
+    if (c.timestamp > cdel && cellIsLive(c, now)) live.push(c);
+  }
+  return live;
 }
 
 /**

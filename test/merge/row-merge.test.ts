@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { I64_MIN } from '../../src/sstable/model.js';
 import { EMPTY_LIVENESS, LIVE, NO_DELETION_TIME, ViewCell, type Cell, type Row } from '../../src/sstable/model.js';
 import { compareUnsigned } from '../../src/merge/bytes.js';
-import { writeMergedRow, type RowContext } from '../../src/merge/row-merge.js';
+import { writeMergedRow, writeSingleRow, type RowContext } from '../../src/merge/row-merge.js';
 import { isComplexValue, type LiveValue } from '../../src/merge/rows.js';
 
 const NOW = 1_700_000_000;
@@ -86,5 +86,51 @@ describe('writeMergedRow, collections in their chunks', () => {
     const b = [...setCells([1], 5n, 6), ...deleted];
     expect(merged(a, b)).toEqual([{ element: 1, ts: 5n }]);
     expect(merged(b, a)).toEqual([{ element: 1, ts: 5n }]);
+  });
+});
+
+describe('writeSingleRow collections', () => {
+  const two: RowContext = { ...ctx, multiCell: new Uint8Array([1, 0, 1]), counter: new Uint8Array(3), pathComparators: [compareUnsigned, undefined, compareUnsigned] };
+  const simple = (col: number, ts: bigint): ViewCell => new ViewCell(col, ts, 0, NO_DELETION_TIME, new Uint8Array([4, 2]), 0, 2, -1, 0);
+  const atColumn = (col: number, cells: ViewCell[]): ViewCell[] => cells.map((c) => new ViewCell(col, c.timestamp, c.ttl, c.localDeletionTime, c.buf, c.valueOffset, c.valueLength, c.pathOffset, c.pathLength));
+  const elements = (v: LiveValue | null | undefined): number[] | null => {
+    if (v === null || v === undefined) return null;
+    if (!isComplexValue(v)) throw new Error('expected a collection');
+    return v.cells.map((c) => (c.path as Uint8Array)[1] as number);
+  };
+
+  it('keeps exactly the live elements of each collection, whatever follows them', () => {
+    for (const n of [1, 2, 3, 4, 5, 9]) {
+      const all = Array.from({ length: n }, (_, i) => i + 1);
+      const first = setCells(all, 5n, 1);
+      const third = atColumn(2, setCells(all, 6n, 3));
+      const cells: Cell[] = [...first, simple(1, 5n), ...third];
+      const values: (LiveValue | null)[] = [null, null, null];
+      expect(writeSingleRow(row(cells), I64_MIN, two, values)).toBe(true);
+      expect(elements(values[0])).toEqual(all);
+      expect(elements(values[2])).toEqual(all);
+      // the lists are the row's own, sized to their cells
+      const list = (values[0] as { cells: Cell[] }).cells;
+      expect(list).not.toBe(cells);
+      expect(list.length).toBe(n);
+      expect((values[1] as Cell).column).toBe(1);
+    }
+  });
+
+  it('drops deleted, expired and shadowed elements, and an all-dead collection', () => {
+    const live = setCells([1, 3], 5n, 0);
+    const tombstone = setCells([2], 5n, 4, NOW - 10)[0] as ViewCell;
+    const first = live[0] as ViewCell;
+    const expired = new ViewCell(0, 5n, 10, NOW - 1, first.buf, 0, 0, first.pathOffset, 2);
+    const cells: Cell[] = [first, tombstone, live[1] as Cell, ...atColumn(2, setCells([7], 3n, 0))];
+    let values: (LiveValue | null)[] = [null, null, null];
+    writeSingleRow(row(cells), I64_MIN, two, values);
+    expect(elements(values[0])).toEqual([1, 3]);
+    expect(elements(values[2])).toEqual([7]);
+    // a deletion at 4 over the row shadows column 2's element (timestamp 3); column 0 holds an expired cell only
+    values = [null, null, null];
+    const withExpired: Cell[] = [expired, ...atColumn(2, setCells([7], 3n, 0))];
+    expect(writeSingleRow(row(withExpired), 4n, two, values)).toBe(false);
+    expect(values).toEqual([null, null, null]);
   });
 });

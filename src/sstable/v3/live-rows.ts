@@ -11,7 +11,7 @@
  */
 import { AgentError } from '../../errors.js';
 import { rowContextFor, type MergeOptions } from '../../merge/merge.js';
-import { writeSingleRow, type RowContext } from '../../merge/row-merge.js';
+import { cellSpan, writeSingleRow, type RowContext } from '../../merge/row-merge.js';
 import { PartitionRows } from '../../merge/partition-rows.js';
 import type { CqlRow, LiveValue } from '../../merge/rows.js';
 import { exactBigInt, type Cursor } from '../cursor.js';
@@ -334,22 +334,10 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       }
     }
     if (n > 0) {
-      // an exact-size copy: a list grown by push holds 17 slots for one cell
-      values[ord] = { kind: 'complex', cells: exactCopy(live, n) };
+      values[ord] = { kind: 'complex', cells: cellSpan(live, 0, n) };
       this.exists = true;
     }
     return pos;
-  }
-}
-
-/** live[0..n) in a list of its own; literals for the short lists (inline allocation, no builtin call). */
-function exactCopy(live: Cell[], n: number): Cell[] {
-  switch (n) {
-    case 1: return [live[0] as Cell];
-    case 2: return [live[0] as Cell, live[1] as Cell];
-    case 3: return [live[0] as Cell, live[1] as Cell, live[2] as Cell];
-    case 4: return [live[0] as Cell, live[1] as Cell, live[2] as Cell, live[3] as Cell];
-    default: return live.slice(0, n);
   }
 }
 
