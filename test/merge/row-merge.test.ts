@@ -110,7 +110,9 @@ describe('writeSingleRow collections', () => {
       expect(elements(values[0])).toEqual(all);
       expect(elements(values[2])).toEqual(all);
       // the lists are the row's own, sized to their cells
-      const list = (values[0] as { cells: Cell[] }).cells;
+      const v = values[0];
+      if (v === null || v === undefined || !isComplexValue(v)) throw new Error('expected a collection');
+      const list = v.cells;
       expect(list).not.toBe(cells);
       expect(list.length).toBe(n);
       expect((values[1] as Cell).column).toBe(1);
