@@ -42,6 +42,10 @@ export function liveRowsSupported(layout: V3Layout, merge: MergeOptions): boolea
 
 const enum State { PartitionHeader, StaticRow, Unfiltered }
 
+/** The scratch list of rows without multi-cell columns: never written, so frozen. */
+const NO_CELLS: Cell[] = [];
+Object.freeze(NO_CELLS);
+
 /** One 3.x structure at a time, output as live CQL rows (see unit-stream.ts for the contract). */
 class V3LiveRows implements UnitDecoder<CqlRow> {
   private state = State.PartitionHeader;
@@ -52,6 +56,8 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   /** per layout column: droppedAt as a double (NaN when never dropped) */
   private readonly staticDrops: number[];
   private readonly regularDrops: number[];
+  /** some regular column is multi-cell: rows need a scratch list for their live collection cells */
+  private readonly complexRegulars: boolean;
   private partitionDel = I64_MIN;
   private open = I64_MIN;
   /** max(partition deletion, open range tombstone) as tsNumber */
@@ -78,6 +84,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     const drop = (c: ColumnLayout): number => (c.droppedAt === null ? NaN : tsNumber(c.droppedAt));
     this.staticDrops = layout.statics.map(drop);
     this.regularDrops = layout.regulars.map(drop);
+    this.complexRegulars = layout.regulars.some((c) => c.complex);
   }
 
   insidePartition(): boolean {
@@ -194,8 +201,8 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     this.rowTtl = rowTtl;
     this.rowLdt = rowLdt;
     const values = this.rows.values();
-    /** scratch list of a complex column's live cells, young like the cells stored into it */
-    const live: Cell[] = [];
+    // scratch list of a complex column's live cells, young like the cells stored into it
+    const live: Cell[] = this.complexRegulars ? [] : NO_CELLS;
     const columns = l.regulars;
     const drops = this.regularDrops;
     const hasComplexDeletion = (flags & HAS_COMPLEX_DELETION) !== 0;
