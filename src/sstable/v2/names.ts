@@ -101,7 +101,8 @@ export class CompositeScan {
 
 /**
  * buf[start, start + length) as a view. The constructor is about twice as fast as subarray (which looks up
- * the species constructor), and the decoders create one per clustering value.
+ * the species constructor). Per-value views come from CompositeScan.view, which reads `buffer` and
+ * `byteOffset` once per chunk (each read of `.buffer` is a call); this is for the rarer single views.
  */
 export function viewOf(buf: Uint8Array, start: number, length: number): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset + start, length);
