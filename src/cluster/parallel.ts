@@ -131,15 +131,19 @@ export interface ReadPlan {
   readonly partitioner: string;
 }
 
-/** Plans ranges and tasks (reads Statistics.db, CompressionInfo.db, Summary.db of every SSTable). */
-export async function planTableRead(req: TableReadRequest, rangeCount: number): Promise<ReadPlan> {
+/**
+ * Plans ranges and tasks (reads Statistics.db, CompressionInfo.db, Summary.db of every SSTable).
+ * `tail`: how many of the last ranges to cut smaller (planRanges); the parallel reads give their
+ * worker count, so that each worker's last range is a short one.
+ */
+export async function planTableRead(req: TableReadRequest, rangeCount: number, tail = 0): Promise<ReadPlan> {
   const nodes = requestNodes(req);
   const opened: NodeSSTables[] = [];
   try {
     for (const n of nodes) opened.push(await openNode(n, req, null));
     const all = opened.flatMap((n) => n.sstables);
     const partitioner = commonPartitioner(all, `${req.keyspace ?? '?'}.${req.table ?? '?'}`);
-    const ranges = Array.isArray(req.ranges) ? (req.ranges as readonly TokenRange[]) : planRanges(await openSeekers(all), partitioner, rangeCount, req.split ?? 'summary');
+    const ranges = Array.isArray(req.ranges) ? (req.ranges as readonly TokenRange[]) : planRanges(await openSeekers(all), partitioner, rangeCount, req.split ?? 'summary', tail);
     const plan = planReplicaRead(req.replicaMode ?? 'merge', nodes.map((n) => n.node), ranges, req.placement);
     return { plan, ranges, partitioner };
   } finally {
@@ -154,7 +158,7 @@ function poolRun(req: ParallelRequest, opts: ParallelOptions, ordered: boolean):
     const workers = req.workers ?? defaultWorkerCount();
     const nodes = requestNodes(req);
     const rangeCount = typeof req.ranges === 'number' ? req.ranges : workers * 4;
-    const { plan, ranges } = await planTableRead(req, rangeCount);
+    const { plan, ranges } = await planTableRead(req, rangeCount, workers > 1 ? workers : 0);
     const setup: WorkerSetup = {
       nodes,
       groups: plan.groups,

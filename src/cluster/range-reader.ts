@@ -145,14 +145,16 @@ export type SplitMethod = 'even' | 'summary';
 /**
  * Plans n ranges for the given SSTables: 'summary' cuts at quantiles of the Summary.db samples of all
  * of them (ranges then hold similar numbers of partitions), 'even' cuts the token space in equal
- * widths. Partitioners without numeric tokens get the single FULL_RING range.
+ * widths. With `tail`, the last `tail` ranges are each cut in 4 (ranges.ts taperedCuts), so that a
+ * parallel read does not end with one worker alone on a whole range. Partitioners without numeric
+ * tokens get the single FULL_RING range.
  */
-export function planRanges(seekers: readonly SSTableSeeker[], partitionerClass: string, n: number, method: SplitMethod = 'summary'): TokenRange[] {
+export function planRanges(seekers: readonly SSTableSeeker[], partitionerClass: string, n: number, method: SplitMethod = 'summary', tail = 0): TokenRange[] {
   const space = tokenSpace(partitionerClass);
   if (space === null) return [FULL_RING];
-  if (method === 'even') return splitEvenly(space, n);
+  if (method === 'even') return splitEvenly(space, n, tail);
   const samples: bigint[] = [];
   for (const s of seekers) for (const t of s.samples) samples.push(t);
   // Few samples (small SSTables hold one summary entry per ~128 partitions): equal widths are as good.
-  return samples.length < n * 4 ? splitEvenly(space, n) : splitBySamples(samples, n);
+  return samples.length < n * 4 ? splitEvenly(space, n, tail) : splitBySamples(samples, n, tail);
 }

@@ -54,28 +54,53 @@ export function rangeContains(r: TokenRange, token: bigint): boolean {
   return (r.start === null || token > r.start) && (r.end === null || token <= r.end);
 }
 
-/** n ranges of equal token width over the whole ring (the first includes the minimum token). */
-export function splitEvenly(space: TokenSpace | null, n: number): TokenRange[] {
+/**
+ * Where to cut a plan of n ranges whose last `tail` are each cut again in TAPER_PIECES: numerators over
+ * a denominator of n × TAPER_PIECES, ascending, in (0, denominator). With tail 0 these are the n − 1
+ * even cuts. Workers take the next range as they finish one, so a pass ends when the last range ends:
+ * the worker that is not reading it waits, on average half a range. Small final ranges shorten that
+ * wait (planRanges, parallel.ts) at the cost of a few more seeks.
+ */
+export function taperedCuts(n: number, tail = 0): { readonly cuts: readonly number[]; readonly denominator: number } {
   checkCount(n);
-  if (space === null || n === 1) return [FULL_RING];
+  const t = Math.max(0, Math.min(n, Math.floor(tail)));
+  const cuts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0) cuts.push(i * TAPER_PIECES);
+    if (i >= n - t) for (let k = 1; k < TAPER_PIECES; k++) cuts.push(i * TAPER_PIECES + k);
+  }
+  return { cuts, denominator: n * TAPER_PIECES };
+}
+
+/** How many pieces each of a plan's final ranges is cut into (taperedCuts). */
+export const TAPER_PIECES = 4;
+
+/**
+ * n ranges of equal token width over the whole ring (the first includes the minimum token); with
+ * `tail`, the last `tail` of them each cut in TAPER_PIECES (taperedCuts).
+ */
+export function splitEvenly(space: TokenSpace | null, n: number, tail = 0): TokenRange[] {
+  const { cuts, denominator } = taperedCuts(n, tail);
+  if (space === null || cuts.length === 0) return [FULL_RING];
   const width = space.max - space.min;
   const bounds: bigint[] = [];
-  for (let i = 1; i < n; i++) bounds.push(space.min + (width * BigInt(i)) / BigInt(n));
+  for (const c of cuts) bounds.push(space.min + (width * BigInt(c)) / BigInt(denominator));
   return rangesFromBounds(bounds);
 }
 
 /**
  * Up to n ranges holding about the same number of samples each: `samples` are partition tokens drawn
- * evenly from the data (Summary.db entries, one per ~minIndexInterval partitions), in any order.
- * Fewer ranges come back when there are too few distinct samples.
+ * evenly from the data (Summary.db entries, one per ~minIndexInterval partitions), in any order. With
+ * `tail`, the last `tail` of them are each cut in TAPER_PIECES (taperedCuts). Fewer ranges come back
+ * when there are too few distinct samples.
  */
-export function splitBySamples(samples: readonly bigint[], n: number): TokenRange[] {
-  checkCount(n);
-  if (n === 1 || samples.length === 0) return [FULL_RING];
+export function splitBySamples(samples: readonly bigint[], n: number, tail = 0): TokenRange[] {
+  const { cuts, denominator } = taperedCuts(n, tail);
+  if (cuts.length === 0 || samples.length === 0) return [FULL_RING];
   const sorted = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const bounds: bigint[] = [];
-  for (let i = 1; i < n; i++) {
-    const b = sorted[Math.floor((sorted.length * i) / n) - 1];
+  for (const c of cuts) {
+    const b = sorted[Math.floor((sorted.length * c) / denominator) - 1];
     if (b !== undefined && (bounds.length === 0 || b > (bounds[bounds.length - 1] as bigint))) bounds.push(b);
   }
   return rangesFromBounds(bounds);

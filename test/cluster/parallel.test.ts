@@ -155,6 +155,8 @@ describe('range edges: any ranges, any workers = one sequential read', () => {
     expect(lines).toHaveLength(300);
     expect(lines.filter((l) => !/^0x[0-9a-f]{4},1,x\n$/.test(l))).toEqual([]);
     expect(run.summary().csvStats?.rows).toBe(300);
+    // 6 ranges, of which the last 2 (one per worker) are cut in 4: each worker ends on a short range
+    expect(run.summary().ranges).toBe(12);
     const ac = new AbortController();
     const aborted = parallelTableLines({ paths: [dir], schemaFile, nowInSec: NOW, ranges: 6, workers: 2, format: 'csv', batchRows: 5 }, { signal: ac.signal });
     await expect(async () => {

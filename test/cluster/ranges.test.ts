@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   coalesce, FULL_RING, intersectRanges, rangeContains, rangesFromBounds, splitBySamples, splitEvenly, summarySeekIndex,
-  tokenSpace, unwrapRingRange, type TokenRange,
+  TAPER_PIECES, taperedCuts, tokenSpace, unwrapRingRange, type TokenRange,
 } from '../../src/cluster/ranges.js';
 
 const MURMUR = 'org.apache.cassandra.dht.Murmur3Partitioner';
@@ -41,6 +41,31 @@ describe('token ranges', () => {
     }));
     const samples = Array.from({ length: 100 }, (_, i) => BigInt(i));
     expect(splitBySamples(samples, 4).map((r) => r.end)).toEqual([24n, 49n, 74n, null]);
+  });
+
+  it('a tapered plan cuts its last ranges in TAPER_PIECES, still covering every token once', () => {
+    expect(taperedCuts(3, 0)).toEqual({ cuts: [4, 8], denominator: 12 });
+    expect(taperedCuts(3, 1)).toEqual({ cuts: [4, 8, 9, 10, 11], denominator: 12 });
+    // a tail longer than the plan tapers the whole plan; a negative one none of it
+    expect(taperedCuts(2, 5).cuts).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(taperedCuts(2, -1).cuts).toEqual([4]);
+    const space = tokenSpace(MURMUR);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 8 }), fc.array(token, { maxLength: 20 }), (n, tail, ts) => {
+      const ranges = splitEvenly(space, n, tail);
+      expect(ranges).toHaveLength(n + Math.min(n, tail) * (TAPER_PIECES - 1));
+      for (const t of [...ts, I64_MIN, I64_MIN + 1n, I64_MAX, 0n]) expect(owners(ranges, t)).toBe(1);
+    }));
+    fc.assert(fc.property(fc.array(token, { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 4 }), (samples, n, tail) => {
+      const ranges = splitBySamples(samples, n, tail);
+      expect(ranges.length).toBeLessThanOrEqual(n + Math.min(n, tail) * (TAPER_PIECES - 1));
+      for (const t of [...samples, I64_MIN, I64_MAX]) expect(owners(ranges, t)).toBe(1);
+    }));
+    // 400 samples, 5 ranges, the last 2 in quarters: 80 samples per range, then 20 per piece
+    const samples = Array.from({ length: 400 }, (_, i) => BigInt(i));
+    const sizes = splitBySamples(samples, 5, 2).map((r) => samples.filter((t) => rangeContains(r, t)).length);
+    expect(sizes).toEqual([80, 80, 80, 20, 20, 20, 20, 20, 20, 20, 20]);
+    // tail 0 is the plan as before
+    expect(splitBySamples(samples, 5, 0)).toEqual(splitBySamples(samples, 5));
   });
 
   it('rangesFromBounds rejects bounds that do not ascend', () => {
