@@ -207,7 +207,7 @@ export type Unfiltered = Row | RangeMarker;
 export type SSTableEvent = PartitionStart | Row | RangeMarker | PartitionEnd;
 
 /**
- * Readers yield events in batches (one batch per decompressed chunk, or fewer), so that consumers
- * await once per chunk and loop synchronously inside it.
+ * Readers yield events in batches (a decompressed chunk's, cut into batches of about 128: unit-stream.ts
+ * MAX_BATCH), so that consumers await once per batch and loop synchronously inside it.
  */
 export type EventBatches = AsyncIterable<readonly SSTableEvent[]>;

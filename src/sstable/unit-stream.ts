@@ -1,11 +1,12 @@
 /**
  * The chunk-feeding driver shared by the 3.x and 2.x Data.db readers: decompressed chunks in, batches of
- * events out, one await per chunk. A format reader supplies `step`, which decodes ONE structure
- * (partition header, row, marker, atom...) at the cursor and pushes its events. When the fed bytes end
- * inside it, the cursor throws NEED_MORE: the driver rewinds the cursor to the structure's start, drops
- * the events it pushed, feeds more chunks (all those a structure larger than a chunk needs, stitched
- * once) and calls `step` again. So `step` must only change its own state once nothing more can throw
- * NEED_MORE, which the readers ensure by reading every byte of a structure before acting on it.
+ * events out, one await per chunk and a batch per MAX_BATCH outputs. A format reader supplies `step`,
+ * which decodes ONE structure (partition header, row, marker, atom...) at the cursor and pushes its
+ * events. When the fed bytes end inside it, the cursor throws NEED_MORE: the driver rewinds the cursor
+ * to the structure's start, drops the events it pushed, feeds more chunks (all those a structure larger
+ * than a chunk needs, stitched once) and calls `step` again. So `step` must only change its own state
+ * once nothing more can throw NEED_MORE, which the readers ensure by reading every byte of a structure
+ * before acting on it.
  */
 import { AgentError } from '../errors.js';
 import { Cursor, NEED_MORE } from './cursor.js';
@@ -38,6 +39,17 @@ export interface UnitDecoder<T = SSTableEvent> {
  * end at a chunk end (2.x atoms), copying every chunk cost a few percent of decoding.
  */
 const BRIDGE_BYTES = 4096;
+
+/**
+ * Batch size: a chunk's outputs (rows or events) leave in batches cut between structures once they hold
+ * this many (a structure's few outputs are never split). A batch stays alive until its consumer is done with it, and one whole chunk's rows (about
+ * 330 rows, 0.4 MB of objects on the bench file) were what every minor GC found alive and copied, and
+ * then promoted to the old generation often enough to start a major GC every second. In batches of
+ * 128, a 1-worker read of the bench file copies 52 MB instead of 183 MB in its minor GCs, promotes half
+ * as much and runs half the major GCs (docs/extract.md, "Session 7"). A yield costs far less than that
+ * and, at 128 rows, is still no per-cell await.
+ */
+export const MAX_BATCH = 128;
 
 /** At a partition boundary: has the range (or the data) ended? */
 export function rangeEnded(c: Cursor, stopAt: number): boolean {
@@ -97,8 +109,12 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
         }
       }
       needUpTo = -1;
-      const batch: T[] = [];
+      let batch: T[] = [];
       for (;;) {
+        if (batch.length >= MAX_BATCH) {
+          yield batch;
+          batch = [];
+        }
         if (bridge !== null && c.pos >= bridgeTail) {
           c.adopt(bridge, c.pos - bridgeTail);
           bridge = null;

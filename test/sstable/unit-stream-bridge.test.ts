@@ -10,6 +10,7 @@ import { parseCqlSchema } from '../../src/schema/cql-ddl.js';
 import type { SSTableEvent } from '../../src/sstable/model.js';
 import { buildV2Layout } from '../../src/sstable/v2/layout.js';
 import { readV2 } from '../../src/sstable/v2/reader.js';
+import { MAX_BATCH } from '../../src/sstable/unit-stream.js';
 import { cat, cell, comp, partition, source } from '../helpers/v2-bytes.js';
 
 const schema = parseCqlSchema('CREATE TABLE ks.t (k int, c int, v text, b blob, PRIMARY KEY (k, c))').tables[0];
@@ -51,6 +52,25 @@ async function read(bytes: Uint8Array, sizes: number[]): Promise<string> {
 
 describe('unit-stream bridge over large chunks', () => {
   const bytes = data();
+
+  it('cuts a chunk\'s events into batches of MAX_BATCH, between structures', async () => {
+    if (schema === undefined) throw new Error('no table');
+    const src = source(bytes, [bytes.length]);
+    const sizes: number[] = [];
+    const all: SSTableEvent[] = [];
+    for await (const b of readV2(src, buildV2Layout(schema, src.path))) {
+      sizes.push(b.length);
+      all.push(...b);
+    }
+    // one chunk of 40 partitions of 60 rows (62 events each): one batch before the cap, 14 now
+    expect(sizes.length).toBeGreaterThanOrEqual(all.length / (MAX_BATCH + 62));
+    expect(sizes.length).toBeGreaterThan(1);
+    // every batch but the last is cut at the first step boundary at or past MAX_BATCH; a 2.x step here
+    // may emit up to a whole partition's 62 events
+    for (const n of sizes.slice(0, -1)) expect(n >= MAX_BATCH && n < MAX_BATCH + 62).toBe(true);
+    expect((sizes.at(-1) ?? 0) > 0).toBe(true);
+    expect(render(all)).toBe(await read(bytes, [64_000, 64_000, 64_000, 64_000]));
+  });
 
   it('gives the events of one whole buffer for any cut into chunks larger than the bridge', async () => {
     expect(bytes.length).toBeGreaterThan(150_000);

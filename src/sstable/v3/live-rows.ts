@@ -350,7 +350,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
 
 /**
  * Live CQL rows of one 3.x SSTable read alone: the rows mergeToCqlRows yields for this one source
- * (check liveRowsSupported first), one batch per decompressed chunk.
+ * (check liveRowsSupported first), in batches of about MAX_BATCH (unit-stream.ts).
  * @throws AgentError as readV3 does
  */
 export function readV3LiveRows(source: DataSource, layout: V3Layout, merge: MergeOptions, opts: ReadOptions = {}): AsyncGenerator<CqlRow[]> {
