@@ -12,12 +12,15 @@
  * rows/s, the 2-worker speed-up and the peak RSS of the process (VmHWM of /proc/self/status: worker
  * threads share the process, so it includes them).
  *
- * The worker counts take turns pass by pass (after one warm-up pass each), so that the drifts of a
+ * Warm-up: 3 passes of each worker count before the 5 timed ones, as the reference figures time
+ * passes 4–8. With one warm-up pass (`--warmup 1`, the method before session 7), each of 2 workers
+ * had decoded half as much as the single worker, and the first timed 2-worker pass was the slowest
+ * of its run in almost every run. The worker counts take turns pass by pass, so that the drifts of a
  * shared host hit them alike; the speed-up printed is the median of the per-round ratios, next to the
  * ratio of the medians. Both pools stay alive throughout, so the peak RSS printed covers 1 + 2 workers
  * (`npm run bench:extract` gives the RSS of an extraction).
  *
- * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 5 --workers 1,2 --ranges N --format records|csv|json]
+ * Usage: npm run build && tsc -p tsconfig.bench.json && node dist-bench/bench/parallel.js [--passes 5 --warmup 3 --workers 1,2 --ranges N --format records|csv|json]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stat, writeFile, mkdtemp } from 'node:fs/promises';
@@ -88,7 +91,7 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   // first: the settings the agent's launcher applies (src/util/v8-tuning.ts), so that the figures are the agent's
   console.log(describeV8Tuning(applyV8Tuning()));
-  const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string' }, format: { type: 'string', default: 'records' } } });
+  const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' }, warmup: { type: 'string', default: '3' }, workers: { type: 'string', default: '1,2' }, ranges: { type: 'string' }, format: { type: 'string', default: 'records' } } });
   if (!existsSync(benchDir)) {
     console.log(`mc-lz4-mixed: not found at ${benchDir}, skipped`);
     return;
@@ -100,16 +103,18 @@ async function main(): Promise<void> {
   for (const d of await listSSTables(benchDir)) dataBytes += (await stat(d.dataPath)).size;
   const format: Format = values.format === 'json' ? 'json' : values.format === 'csv' ? 'csv' : 'records';
   const passes = Number(values.passes);
+  const warmup = Number(values.warmup);
+  if (!Number.isSafeInteger(warmup) || warmup < 1) throw new Error(`--warmup must be a positive integer, got ${values.warmup}`);
   // default: as many ranges as an extraction plans for this table (the larger count of the two, the same for both)
   const ranges = values.ranges === undefined ? Math.max(...values.workers.split(',').map((w) => rangeCountFor(dataBytes, Number(w)))) : Number(values.ranges);
-  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after 1 warm-up, the worker counts taking turns, workers kept across passes (WorkerPool)`);
+  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after ${warmup} warm-up passes, the worker counts taking turns, workers kept across passes (WorkerPool)`);
   // One pool per worker count, kept across its passes as an extraction keeps it across tables: the
-  // warm-up pass starts and warms the threads, the timed passes reuse them. The counts take turns pass
+  // warm-up passes start and warm the threads, the timed passes reuse them. The counts take turns pass
   // by pass, so that the host's speed drifts (±25% from minute to minute on the development machine)
   // hit them alike; the speed-up is the median of the ratios within each round.
   const lanes = values.workers.split(',').map(Number).map((workers) => ({ workers, pool: new WorkerPool(workerUrl), runs: [] as { seconds: number; rows: number }[] }));
   try {
-    for (const l of lanes) await pass(schemaFile, l.workers, ranges, format, l.pool);
+    for (let i = 0; i < warmup; i++) for (const l of lanes) await pass(schemaFile, l.workers, ranges, format, l.pool);
     for (let i = 0; i < passes; i++) for (const l of lanes) l.runs.push(await pass(schemaFile, l.workers, ranges, format, l.pool));
   } finally {
     for (const l of lanes) await l.pool.close();
