@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(warmup) || warmup < 1) throw new Error(`--warmup must be a positive integer, got ${values.warmup}`);
   // default: as many ranges as an extraction plans for this table (the larger count of the two, the same for both)
   const ranges = values.ranges === undefined ? Math.max(...values.workers.split(',').map((w) => rangeCountFor(dataBytes, Number(w)))) : Number(values.ranges);
-  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges, median of ${passes} passes after ${warmup} warm-up passes, the worker counts taking turns, workers kept across passes (WorkerPool)`);
+  console.log(`parallel range decoding, mc-lz4-mixed (${(dataBytes / 1e6).toFixed(1)} MB Data.db), ${format} output, ${ranges} ranges (with 2 or more workers, the last one per worker cut in 4), median of ${passes} passes after ${warmup} warm-up passes, the worker counts taking turns, workers kept across passes (WorkerPool)`);
   // One pool per worker count, kept across its passes as an extraction keeps it across tables: the
   // warm-up passes start and warm the threads, the timed passes reuse them. The counts take turns pass
   // by pass, so that the host's speed drifts (±25% from minute to minute on the development machine)
