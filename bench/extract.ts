@@ -12,7 +12,8 @@
  * (the main thread's budget; each worker adds 70 MB to it, docs/memory.md).
  *
  * Each worker count of --workers is run (0 = decode in the main thread); the figures of each, and the
- * speed-up of 2 workers over 1 (issue 5: target >= 1.8x), are printed.
+ * speed-up of 2 workers over 1, are printed. That speed-up is of whole processes; issue 5's target of
+ * 1.8x is measured on the workers' steady state by bench/parallel.ts (docs/extract.md, "Session 7").
  *
  * `--replicas N` reads the bench directory as N nodes (`--data-dir` N times, merge mode): the k-way
  * merge of replicas in agreement, the path a production extraction takes; reported without the
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   }
   const one = best.get(1);
   const two = best.get(2);
-  if (one !== undefined && two !== undefined) console.log(`  2 workers over 1: ${(one.seconds / two.seconds).toFixed(2)}x${single ? ' (target >= 1.8x)' : ''}`);
+  if (one !== undefined && two !== undefined) console.log(`  2 workers over 1: ${(one.seconds / two.seconds).toFixed(2)}x (whole process, so the CSV writes, their SHA-256, V8's collectors and JIT share the cores with the workers; the 1.8x target is measured in steady state by bench/parallel.ts)`);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();
