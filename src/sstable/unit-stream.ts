@@ -41,13 +41,14 @@ export interface UnitDecoder<T = SSTableEvent> {
 const BRIDGE_BYTES = 4096;
 
 /**
- * Batch size: a chunk's outputs (rows or events) leave in batches cut between structures once they hold
- * this many (a structure's few outputs are never split). A batch stays alive until its consumer is done with it, and one whole chunk's rows (about
- * 330 rows, 0.4 MB of objects on the bench file) were what every minor GC found alive and copied, and
- * then promoted to the old generation often enough to start a major GC every second. In batches of
- * 128, a 1-worker read of the bench file copies 52 MB instead of 183 MB in its minor GCs, promotes half
- * as much and runs half the major GCs (docs/extract.md, "Session 7"). A yield costs far less than that
- * and, at 128 rows, is still no per-cell await.
+ * Batch size: a chunk's outputs (rows or events) leave in batches, cut between structures once they
+ * hold this many (a structure's outputs are never split). A batch stays alive until its consumer is
+ * done with it, and one whole chunk's rows (about 330 rows, 0.4 MB of objects on the bench file) were
+ * what every minor GC found alive and copied, and then promoted to the old generation often enough to
+ * start a major GC every second. In batches of 128, a 1-worker read of the bench file copies 52 MB
+ * instead of 183 MB in its minor GCs, promotes half as much and runs half the major GCs
+ * (docs/extract.md, "Session 7"). A yield costs far less than that and, at 128 rows, is still no
+ * per-cell await.
  */
 export const MAX_BATCH = 128;
 
