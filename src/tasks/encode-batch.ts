@@ -51,6 +51,23 @@ export interface BatchEncoder {
   readonly stats: CsvStats;
 }
 
+/** Size of the runs encodeRuns makes: the workers' batches are the same size (extract-read.ts). */
+export const RECORD_RUN_BYTES = 1 << 20;
+
+/**
+ * The records of row batches, appended into runs of about `runBytes` (the last one shorter), as a
+ * worker makes its batches: each byte is copied once into its run, and the chunker passes runs of a
+ * quarter piece or more on as they are, where it would join smaller ones into a new buffer.
+ */
+export async function* encodeRuns(encoder: BatchEncoder, rows: AsyncIterable<readonly CqlRow[]>, runBytes = RECORD_RUN_BYTES): AsyncGenerator<EncodedBatch> {
+  for await (const batch of rows) {
+    if (batch.length === 0) continue;
+    encoder.append(batch);
+    if (encoder.pendingBytes >= runBytes) yield encoder.take();
+  }
+  if (encoder.pendingRows > 0) yield encoder.take();
+}
+
 export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncoder {
   const encoder = csvBatchEncoder(schema, o);
   const check = rowProblemChecker(schema, o);

@@ -20,13 +20,13 @@ import type { Placement, ReplicaMode } from '../cluster/replicas.js';
 import { AgentError } from '../errors.js';
 import { bufferReclaimer } from '../util/reclaim.js';
 import type { DataRoot } from './extract-plan.js';
-import { batchEncoder } from './encode-batch.js';
+import { batchEncoder, encodeRuns, RECORD_RUN_BYTES } from './encode-batch.js';
 import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory, type RecordStream, type RowSourceOptions, type TableInput } from './extract-source.js';
 
 export const RANGE_DATA_BYTES = 4 * 1024 * 1024;
 /** batches a worker may have waiting for the consumer, and their size */
 export const WORKER_MAX_IN_FLIGHT = 32;
-export const WORKER_BATCH_BYTES = 1 << 20;
+export const WORKER_BATCH_BYTES = RECORD_RUN_BYTES;
 /** the main thread collects after this many bytes of batches (util/reclaim.ts) */
 export const MAIN_RECLAIM_BYTES = 16 << 20;
 
@@ -65,7 +65,7 @@ function inThreadRecords(r: RecordReadOptions): RecordSourceFactory {
     });
     return {
       async *[Symbol.asyncIterator]() {
-        for await (const batch of rows) if (batch.length > 0) yield encoder.encode(batch);
+        yield* encodeRuns(encoder, rows);
       },
       stats: () => encoder.stats,
     };

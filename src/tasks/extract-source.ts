@@ -17,7 +17,7 @@ import type { ExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
 import { closeAll, tableRows, type OpenedSSTable } from '../sstable/table.js';
-import { batchEncoder, type EncodedBatch } from './encode-batch.js';
+import { batchEncoder, encodeRuns, type EncodedBatch } from './encode-batch.js';
 
 export interface RowSourceOptions {
   readonly nowInSec: number;
@@ -54,7 +54,7 @@ export function encodedRows(rowSource: RowSourceFactory): RecordSourceFactory {
     const encoder = batchEncoder(t.schema, t.options);
     return {
       async *[Symbol.asyncIterator]() {
-        for await (const rows of rowSource(t.loc, t.schema, opts)) if (rows.length > 0) yield encoder.encode(rows);
+        yield* encodeRuns(encoder, rowSource(t.loc, t.schema, opts));
       },
       stats: () => encoder.stats,
     };

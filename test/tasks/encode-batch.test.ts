@@ -12,7 +12,7 @@ import type { CqlRow } from '../../src/merge/rows.js';
 import type { TableSchema } from '../../src/schema/model.js';
 import { SAMPLE_WRITE_TIME, sampleSchemas } from '../../src/sample/index.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../../src/sstable/table.js';
-import { batchEncoder, type BatchProblem, type EncodedBatch } from '../../src/tasks/encode-batch.js';
+import { batchEncoder, encodeRuns, type BatchProblem, type EncodedBatch } from '../../src/tasks/encode-batch.js';
 
 const sampleDir = useSampleDataDir('encode-batch-', 400);
 
@@ -64,5 +64,42 @@ describe.each(cases)('batchEncoder append + take (%s)', (_name, o) => {
       }
     }
     expect(withProblems).toBeGreaterThan(0);
+  });
+
+  it('encodeRuns: runs of at least runBytes (the last one shorter) that join into one encode of all the rows', async () => {
+    for (const schema of sampleSchemas()) {
+      const { rows, opened } = await sampleRows(schema);
+      try {
+        const expected = plain(batchEncoder(schema, o).encode(rows));
+        const total = Buffer.byteLength(expected.text, 'utf8');
+        const runBytes = Math.max(1, Math.floor(total / 5));
+        async function* batches(): AsyncGenerator<CqlRow[]> {
+          for (let i = 0; i < rows.length; i += 3) {
+            yield rows.slice(i, i + 3);
+            yield [];
+          }
+        }
+        const runs: EncodedBatch[] = [];
+        for await (const r of encodeRuns(batchEncoder(schema, o), batches(), runBytes)) runs.push(r);
+        expect(runs.length).toBeGreaterThan(1);
+        for (const r of runs.slice(0, -1)) expect(r.bytes.length).toBeGreaterThanOrEqual(runBytes);
+        // joined back: the same bytes, record ends and problems (by row index) as one encode
+        const ends: number[] = [];
+        const problems: BatchProblem[] = [];
+        let base = 0;
+        let at = 0;
+        for (const r of runs) {
+          for (const e of r.ends.subarray(0, r.count)) ends.push(base + e);
+          for (const p of r.problems) problems.push({ ...p, at: at + p.at });
+          base += r.bytes.length;
+          at += r.count;
+        }
+        expect(Buffer.concat(runs.map((r) => r.bytes)).toString('utf8')).toBe(expected.text);
+        expect(ends).toEqual(expected.ends.slice(0, expected.count));
+        expect(problems).toEqual(expected.problems);
+      } finally {
+        await closeAll(opened);
+      }
+    }
   });
 });
