@@ -14,8 +14,8 @@
  *
  * Warm-up: 3 passes of each worker count before the 5 timed ones, as the reference figures time
  * passes 4–8. With one warm-up pass (`--warmup 1`, the method before session 7), each of 2 workers
- * had decoded half as much as the single worker, and the first timed 2-worker pass was the slowest
- * of its run in almost every run. The worker counts take turns pass by pass, so that the drifts of a
+ * had decoded half as much as the single worker, and the first round's ratio was below the run's
+ * median in nearly every run (docs/extract.md, "Session 7"). The worker counts take turns pass by pass, so that the drifts of a
  * shared host hit them alike; the speed-up printed is the median of the per-round ratios, next to the
  * ratio of the medians. Both pools stay alive throughout, so the peak RSS printed covers 1 + 2 workers
  * (`npm run bench:extract` gives the RSS of an extraction).
