@@ -21,7 +21,7 @@ import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { closeAll, type OpenedSSTable } from '../sstable/table.js';
-import { batchEncoder } from '../tasks/encode-batch.js';
+import { batchEncoder, encodeRuns } from '../tasks/encode-batch.js';
 import { SSTableSeeker, rangeRows } from './range-reader.js';
 import { meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
@@ -189,21 +189,15 @@ class TableRun {
       const id = task.id;
       const seekers = await this.taskSeekers(task.group);
       let rows = 0;
-      const flush = async (): Promise<void> => {
-        await this.waitForCredit();
-        const b = encoder.take();
-        post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
-      };
       if (seekers.length > 0) {
-        for await (const batch of rangeRows(seekers, schema, task.range, readOpts)) {
-          if (batch.length === 0) continue;
-          // the records of several row batches leave together, copied once (encode-batch.ts append)
-          encoder.append(batch);
-          rows += batch.length;
-          if (encoder.pendingRows >= setup.batchRows || encoder.pendingBytes >= batchBytes) await flush();
+        // the records of several row batches leave together, copied once (encode-batch.ts encodeRuns)
+        const runs = encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows });
+        for await (const b of runs) {
+          rows += b.count;
+          await this.waitForCredit();
+          post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
         }
       }
-      if (encoder.pendingRows > 0) await flush();
       post({ kind: 'done', id, rows });
     }
     return encoder.stats;

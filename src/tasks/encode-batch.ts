@@ -51,19 +51,22 @@ export interface BatchEncoder {
   readonly stats: CsvStats;
 }
 
-/** Size of the runs encodeRuns makes: the workers' batches are the same size (extract-read.ts). */
+/** Default size of the runs encodeRuns makes (the main thread's runs, the workers' batches). */
 export const RECORD_RUN_BYTES = 1 << 20;
 
 /**
- * The records of row batches, appended into runs of about `runBytes` (the last one shorter), as a
- * worker makes its batches: each byte is copied once into its run, and the chunker passes runs of a
- * quarter piece or more on as they are, where it would join smaller ones into a new buffer.
+ * The records of row batches, appended into runs that end once they hold `bytes` bytes or `rows`
+ * records (the last run shorter): each byte is copied once into its run. A worker posts each run as a
+ * batch (workers-entry.ts); in the main thread, the chunker passes runs of a quarter piece or more on
+ * as they are, where it would join smaller ones into a new buffer.
  */
-export async function* encodeRuns(encoder: BatchEncoder, rows: AsyncIterable<readonly CqlRow[]>, runBytes = RECORD_RUN_BYTES): AsyncGenerator<EncodedBatch> {
+export async function* encodeRuns(encoder: BatchEncoder, rows: AsyncIterable<readonly CqlRow[]>, limits: { readonly bytes?: number; readonly rows?: number } = {}): AsyncGenerator<EncodedBatch> {
+  const maxBytes = limits.bytes ?? RECORD_RUN_BYTES;
+  const maxRows = limits.rows ?? Number.POSITIVE_INFINITY;
   for await (const batch of rows) {
     if (batch.length === 0) continue;
     encoder.append(batch);
-    if (encoder.pendingBytes >= runBytes) yield encoder.take();
+    if (encoder.pendingBytes >= maxBytes || encoder.pendingRows >= maxRows) yield encoder.take();
   }
   if (encoder.pendingRows > 0) yield encoder.take();
 }

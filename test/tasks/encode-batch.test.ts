@@ -80,7 +80,7 @@ describe.each(cases)('batchEncoder append + take (%s)', (_name, o) => {
           }
         }
         const runs: EncodedBatch[] = [];
-        for await (const r of encodeRuns(batchEncoder(schema, o), batches(), runBytes)) runs.push(r);
+        for await (const r of encodeRuns(batchEncoder(schema, o), batches(), { bytes: runBytes })) runs.push(r);
         expect(runs.length).toBeGreaterThan(1);
         for (const r of runs.slice(0, -1)) expect(r.bytes.length).toBeGreaterThanOrEqual(runBytes);
         // joined back: the same bytes, record ends and problems (by row index) as one encode
@@ -97,6 +97,11 @@ describe.each(cases)('batchEncoder append + take (%s)', (_name, o) => {
         expect(Buffer.concat(runs.map((r) => r.bytes)).toString('utf8')).toBe(expected.text);
         expect(ends).toEqual(expected.ends.slice(0, expected.count));
         expect(problems).toEqual(expected.problems);
+        // a row limit ends a run too (batches of 3 rows: a run of at least 4 holds 6)
+        const counts: number[] = [];
+        for await (const r of encodeRuns(batchEncoder(schema, o), batches(), { bytes: Number.POSITIVE_INFINITY, rows: 4 })) counts.push(r.count);
+        expect(counts.slice(0, -1).every((c) => c === 6)).toBe(true);
+        expect(counts.reduce((a, c) => a + c, 0)).toBe(rows.length);
       } finally {
         await closeAll(opened);
       }
