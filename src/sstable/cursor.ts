@@ -108,7 +108,15 @@ export class Cursor {
     }
   }
 
-  /** Ensures n more bytes are available. */
+  /**
+   * Ensures n more bytes are available. Every read checks through here, so that the slow path is
+   * called from one site: V8 records a call site's feedback the first time it runs, and optimised code
+   * reaching a site without feedback is thrown away. With a call per read method, each method's first
+   * read across a chunk end (at a random point in the first hundred chunks or so) discarded the
+   * optimised decoder loop, which was then compiled again: five times per thread on the bench file, 40 ms
+   * of compiling each (docs/extract.md, "Session 8"). Through one site, the first read across a chunk end
+   * gives the feedback, before anything is optimised.
+   */
   need(n: number): void {
     if (this.pos + n > this.end) this.short(n);
   }
@@ -125,26 +133,26 @@ export class Cursor {
   }
 
   u8(): number {
-    if (this.pos >= this.end) this.short(1);
+    this.need(1);
     return this.buf[this.pos++] as number;
   }
 
   u16(): number {
-    if (this.pos + 2 > this.end) this.short(2);
+    this.need(2);
     const v = this.dv.getUint16(this.pos);
     this.pos += 2;
     return v;
   }
 
   i32(): number {
-    if (this.pos + 4 > this.end) this.short(4);
+    this.need(4);
     const v = this.dv.getInt32(this.pos);
     this.pos += 4;
     return v;
   }
 
   i64(): bigint {
-    if (this.pos + 8 > this.end) this.short(8);
+    this.need(8);
     const v = this.dv.getBigInt64(this.pos);
     this.pos += 8;
     return v;
@@ -155,14 +163,14 @@ export class Cursor {
    * subarray, which looks up the species constructor; for a Buffer it also makes a Buffer).
    */
   bytes(n: number): Uint8Array {
-    if (this.pos + n > this.end) this.short(n);
+    this.need(n);
     const v = new Uint8Array(this.ab, this.abOffset + this.pos, n);
     this.pos += n;
     return v;
   }
 
   skip(n: number): void {
-    if (this.pos + n > this.end) this.short(n);
+    this.need(n);
     this.pos += n;
   }
 
@@ -171,14 +179,14 @@ export class Cursor {
    * more bits throw E_BAD_FORMAT (use uvintBig for those fields).
    */
   uvint(): number {
-    if (this.pos >= this.end) this.short(1);
+    this.need(1);
     const b0 = this.buf[this.pos] as number;
     if (b0 < 0x80) {
       this.pos++;
       return b0;
     }
     const extra = Math.clz32(~(b0 << 24)) ;
-    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    this.need(1 + extra);
     if (extra > 6) {
       const big = this.uvintBig();
       if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -196,14 +204,14 @@ export class Cursor {
 
   /** Unsigned vint as a bigint (0 .. 2^64-1). */
   uvintBig(): bigint {
-    if (this.pos >= this.end) this.short(1);
+    this.need(1);
     const b0 = this.buf[this.pos] as number;
     if (b0 < 0x80) {
       this.pos++;
       return BigInt(b0);
     }
     const extra = Math.clz32(~(b0 << 24));
-    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    this.need(1 + extra);
     const buf = this.buf;
     let p = this.pos + 1;
     if (extra <= 6) {
@@ -220,14 +228,14 @@ export class Cursor {
 
   /** The low 32 bits of an unsigned vint, as a signed i32 (for LDT/TTL deltas, pitfall P1). */
   uvintLow32(): number {
-    if (this.pos >= this.end) this.short(1);
+    this.need(1);
     const b0 = this.buf[this.pos] as number;
     if (b0 < 0x80) {
       this.pos++;
       return b0;
     }
     const extra = Math.clz32(~(b0 << 24));
-    if (this.pos + 1 + extra > this.end) this.short(1 + extra);
+    this.need(1 + extra);
     const buf = this.buf;
     let p = this.pos + 1;
     let v = b0 & (0xff >> extra);

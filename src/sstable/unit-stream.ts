@@ -96,15 +96,16 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
           // A structure larger than a chunk: collect until it fits, then stitch once.
           if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
           const tail = c.remaining;
-          if (pending.length === 1 && tail > 0 && tail < BRIDGE_BYTES && chunk.bytes.length > 2 * BRIDGE_BYTES) {
+          const bridged = pending.length === 1 && tail > 0 && tail < BRIDGE_BYTES && chunk.bytes.length > 2 * BRIDGE_BYTES;
+          if (bridged) {
             // The structure straddling the two chunks is decoded in a copy of the tail and the chunk's
             // first bytes; decoding then goes on in the chunk itself (Cursor.adopt), uncopied.
             bridge = chunk.bytes;
             bridgeTail = tail;
-            c.feed([bridge.subarray(0, BRIDGE_BYTES)]);
-          } else {
-            c.feed(pending);
           }
+          // one call for both cases: the unbridged one is rare, and optimised code that reaches a call
+          // never made before is discarded (see Cursor.need)
+          c.feed(bridged ? [chunk.bytes.subarray(0, BRIDGE_BYTES)] : pending);
           pending.length = 0;
           pendingBytes = 0;
         }
