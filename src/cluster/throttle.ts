@@ -95,16 +95,36 @@ async function* tapped(source: DataSource, tap: Tap, opts: ChunkOptions): AsyncG
   }
 }
 
-/** `source` with `tap` awaited before each chunk is delivered. */
+/**
+ * `source` with `tap` awaited before each chunk is delivered. A class, and `chunks` returns the
+ * generator itself, so that the decoder's calls (`chunks`, then its async iterator) have one target
+ * for every tapped source and range: closures made per source and per call were new targets, and V8
+ * threw the decoder's optimised code away (deoptimised on "wrong call target") on meeting one.
+ */
+class TappedDataSource implements DataSource {
+  readonly path: string;
+  readonly uncompressedLength: number;
+  readonly compressor: DataSource['compressor'];
+  readonly chunkLength: number;
+
+  constructor(private readonly source: DataSource, private readonly tap: Tap) {
+    this.path = source.path;
+    this.uncompressedLength = source.uncompressedLength;
+    this.compressor = source.compressor;
+    this.chunkLength = source.chunkLength;
+  }
+
+  chunks(opts: ChunkOptions = {}): AsyncIterable<DataChunk> {
+    return tapped(this.source, this.tap, opts);
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
+  }
+}
+
 function tappedDataSource(source: DataSource, tap: Tap): DataSource {
-  return {
-    path: source.path,
-    uncompressedLength: source.uncompressedLength,
-    compressor: source.compressor,
-    chunkLength: source.chunkLength,
-    chunks: (opts = {}) => ({ [Symbol.asyncIterator]: () => tapped(source, tap, opts) }),
-    close: () => source.close(),
-  };
+  return new TappedDataSource(source, tap);
 }
 
 /**

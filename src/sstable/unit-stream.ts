@@ -77,6 +77,8 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
   const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
   const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
   let done = false;
+  /** whether the data read so far ends inside a partition */
+  let inside = false;
   const truncated = (): AgentError => new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
   try {
     while (!done) {
@@ -146,9 +148,12 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
         }
       }
       if (batch.length > 0) yield batch;
+      // asked after every chunk, not once after the loop: a call first made at the end of the first
+      // range would discard the optimised loop that each later range runs (see Cursor.need)
+      inside = decoder.insidePartition();
       if (c.final && !done) throw truncated();
     }
-    if (decoder.insidePartition()) throw truncated();
+    if (inside) throw truncated();
   } finally {
     await iterator.return?.();
   }

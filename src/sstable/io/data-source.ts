@@ -217,8 +217,13 @@ class FileDataSource implements DataSource {
     this.chunkLength = planned.plan.layout.chunkLength;
   }
 
+  /**
+   * The generator itself, not an iterable made per call: the decoder's call of its async iterator then
+   * has one target for every range and source (a closure per call was a new target each time, and V8
+   * discarded the decoder's optimised code on meeting the second).
+   */
   chunks(opts: ChunkOptions = {}): AsyncIterable<DataChunk> {
-    return { [Symbol.asyncIterator]: () => this.iterate(opts) };
+    return this.iterate(opts);
   }
 
   close(): Promise<void> {

@@ -21,8 +21,11 @@ const EMPTY_BYTES = new Uint8Array(0);
 /** Reads `count` clustering values in blocks of 32 (§5.5). */
 export function readClusteringValues(c: Cursor, fixed: readonly number[], count: number): (Uint8Array | null)[] {
   if (count === 1) {
-    // the common single-column clustering: header 0 means a value, in a one-element packed list
-    if (c.pos < c.end && c.buf[c.pos] === 0) {
+    // the common single-column clustering: header 0 means a value, in a one-element packed list. At
+    // the end of the fed bytes `need` throws as the header read below would: the general path is then
+    // not first reached at a chunk end, which would discard the optimised decoder (Cursor.need)
+    c.need(1);
+    if (c.buf[c.pos] === 0) {
       c.pos++;
       const f = fixed[0] ?? -1;
       return [f >= 0 ? c.bytes(f) : c.vbytes()];
