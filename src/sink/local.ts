@@ -99,6 +99,12 @@ export class LocalSink implements Sink {
     // at most one trickle sync in flight; its failure is the put's (awaited before the final sync)
     let trickle: Promise<unknown> | null = null;
     let trickleFailure: unknown = null;
+    // One write in flight while the next piece is made: pulling a piece runs the extraction (decode
+    // and encode), which used to wait for each write to land, idle 5-9% of a main-thread extraction
+    // (docs/extract.md, "Session 8"). Writes stay sequential, each issued once the last has landed;
+    // pieces are never modified once handed over (chunker.ts), so one may be written while the next
+    // is made.
+    let writing: Promise<void> | null = null;
     try {
       await mkdir(dir, { recursive: true });
       await removeStaleTemps(dir, basename(final));
@@ -107,7 +113,11 @@ export class LocalSink implements Sink {
       for await (const piece of bodyPieces(body)) {
         if (opts.signal?.aborted === true) throw abortError(opts.signal, `write of ${key}`);
         meter.update(piece);
-        await writeAll(file, piece);
+        if (writing !== null) await writing;
+        writing = writeAll(file, piece);
+        // handled here so that a failure while the next piece is made is never an unhandled rejection;
+        // it is thrown by the await above or below
+        writing.catch(() => undefined);
         sinceSync += piece.byteLength;
         if (trickleFailure !== null) throw trickleFailure;
         if (this.trickleSyncBytes > 0 && sinceSync >= this.trickleSyncBytes && trickle === null && file.datasync !== undefined) {
@@ -118,6 +128,7 @@ export class LocalSink implements Sink {
           );
         }
       }
+      if (writing !== null) await writing;
       if (trickle !== null) await trickle;
       if (trickleFailure !== null) throw trickleFailure;
       await file.sync();
@@ -128,7 +139,8 @@ export class LocalSink implements Sink {
       await rename(temp, final);
       await syncDirectory(dir);
     } catch (e) {
-      // a trickle sync still running must land before the handle closes
+      // a write or trickle sync still running must land before the handle closes
+      await writing?.catch(() => undefined);
       await trickle?.catch(() => undefined);
       await file?.close().catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);

@@ -134,6 +134,57 @@ describe('LocalSink', () => {
     expect(events[events.length - 1]).toBe('sync');
   });
 
+  it('writes one piece while the next is made: writes never overlap and land in order', async () => {
+    const events: string[] = [];
+    const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    let n = 0;
+    const opener = (p: string): Promise<WritableFile> => open(p, 'wx').then((h) => ({
+      write: async (b: Uint8Array, off: number, len: number) => {
+        const k = n++;
+        events.push(`write ${k}`);
+        await delay(15);
+        const r = await h.write(b, off, len);
+        events.push(`written ${k}`);
+        return r;
+      },
+      sync: () => h.sync(),
+      close: () => h.close(),
+    }));
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 5; i++) {
+        events.push(`made ${i}`);
+        yield Buffer.from(`piece ${i}\n`);
+      }
+    }
+    await new LocalSink(dir, { openFile: opener, trickleSyncBytes: 0 }).put('p/a.csv', body(), { contentType: 'text/csv' });
+    expect(await readFile(join(dir, 'p/a.csv'), 'utf8')).toBe([0, 1, 2, 3, 4].map((i) => `piece ${i}\n`).join(''));
+    for (let i = 1; i < 5; i++) {
+      // the next piece is made while the previous write is in flight…
+      expect(events.indexOf(`made ${i}`)).toBeLessThan(events.indexOf(`written ${i - 1}`));
+      // …and written only once it has landed
+      expect(events.indexOf(`write ${i}`)).toBeGreaterThan(events.indexOf(`written ${i - 1}`));
+    }
+  });
+
+  it('a write failing while the next piece is made fails the put, and the temporary file is removed', async () => {
+    const opener = (p: string): Promise<WritableFile> => open(p, 'wx').then((h) => ({
+      write: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
+      },
+      sync: () => h.sync(),
+      close: () => h.close(),
+    }));
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('first\n');
+      // the first write fails meanwhile
+      await new Promise((r) => setTimeout(r, 30));
+      yield Buffer.from('second\n');
+    }
+    await expect(new LocalSink(dir, { openFile: opener }).put('f/a.csv', slow(), { contentType: 'text/csv' })).rejects.toMatchObject({ code: 'E_DISK_FULL' });
+    expect(await readdir(join(dir, 'f'))).toEqual([]);
+  });
+
   it('refuses keys that leave the root, and a wrong expected SHA-256', async () => {
     const sink = new LocalSink(dir);
     for (const k of ['../x', '/abs', 'a//b', 'a/./b', '']) {
