@@ -51,6 +51,15 @@ for (let i = 0; i < 256; i++) JSON_ESCAPED[i] = i < 0x20 || i === 0x22 || i === 
 
 const POW10 = Array.from({ length: 9 }, (_, i) => 10 ** i);
 
+/** Text of at least this many bytes is copied and classified four bytes at a time (utf8Text). */
+const WORD_COPY_MIN = 16;
+const NO_BYTES = new Uint8Array(0);
+
+/** Non-zero when one of the four bytes of the 32-bit word `y` is zero (exact, as a yes/no answer). */
+function zeroByte(y: number): number {
+  return (y - 0x01010101) & ~y & 0x80808080;
+}
+
 /**
  * Length of the well-formed UTF-8 sequence starting with the non-ASCII byte at `b[i]` (WHATWG / the
  * Unicode "maximal subpart" rules that TextDecoder applies), or 0 when it is malformed or truncated.
@@ -124,10 +133,21 @@ export class ByteWriter {
    */
   inQuotes = false;
   jsonQuotes = 0;
+  /** the ASCII bytes `cls` marks special, each repeated in a 32-bit word (4 words; null: more than 4) */
+  private readonly specialWords: Int32Array | null;
+  /** the last array utf8Text read four bytes at a time, and a view of it (rows of a chunk share one) */
+  private src: Uint8Array = NO_BYTES;
+  private srcView: DataView = new DataView(NO_BYTES.buffer);
 
   constructor(readonly cls: Uint8Array, initialBytes = 1 << 16) {
     this.buf = new Uint8Array(initialBytes);
     this.dv = new DataView(this.buf.buffer);
+    const specials: number[] = [];
+    for (let c = 0; c < 0x100; c++) if (cls[c] === SPECIAL) specials.push(c);
+    // a special byte of 0x80 or more would be taken for part of a multi-byte sequence
+    this.specialWords = specials.length === 0 || specials.length > 4 || specials.some((c) => c >= 0x80)
+      ? null
+      : Int32Array.from({ length: 4 }, (_, i) => (specials[i % specials.length] as number) * 0x01010101);
   }
 
   /** Room for `n` more bytes; returns the (possibly new) buffer. */
@@ -216,7 +236,34 @@ export class ByteWriter {
     // copy first and OR the byte classes (PLAIN 0, SPECIAL 1, MULTI 2): ASCII text, the usual
     // case, then costs one load, one store and one OR per byte; non-ASCII text is validated after
     let k = 0;
-    for (let i = s; i < e; i++) {
+    let i = s;
+    const words = this.specialWords;
+    if (e - s >= WORD_COPY_MIN && words !== null) {
+      // longer text four bytes at a time: one load and one store a word, its classes found by
+      // testing each special byte for all four bytes at once (zeroByte), and the high bits
+      if (b !== this.src) {
+        this.src = b;
+        this.srcView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      const from = this.srcView;
+      const to = this.dv;
+      const w0 = words[0] as number;
+      const w1 = words[1] as number;
+      const w2 = words[2] as number;
+      const w3 = words[3] as number;
+      let high = 0;
+      let special = 0;
+      for (; i + 4 <= e; i += 4) {
+        const x = from.getInt32(i, true);
+        to.setInt32(p, x, true);
+        p += 4;
+        high |= x;
+        special |= zeroByte(x ^ w0) | zeroByte(x ^ w1) | zeroByte(x ^ w2) | zeroByte(x ^ w3);
+      }
+      if ((high & 0x80808080) !== 0) k |= MULTI;
+      if (special !== 0) k |= SPECIAL;
+    }
+    for (; i < e; i++) {
       const c = b[i] as number;
       o[p++] = c;
       k |= cls[c] as number;
