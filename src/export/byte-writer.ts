@@ -138,6 +138,9 @@ export class ByteWriter {
   /** the last array utf8Text read four bytes at a time, and a view of it (rows of a chunk share one) */
   private src: Uint8Array = NO_BYTES;
   private srcView: DataView = new DataView(NO_BYTES.buffer);
+  /** the same for `bytes` (apart: the two alternate within a row) */
+  private copySrc: Uint8Array = NO_BYTES;
+  private copyView: DataView = new DataView(NO_BYTES.buffer);
 
   constructor(readonly cls: Uint8Array, initialBytes = 1 << 16) {
     this.buf = new Uint8Array(initialBytes);
@@ -176,7 +179,21 @@ export class ByteWriter {
   bytes(b: Uint8Array, s: number, e: number): void {
     const o = this.ensure(e - s);
     let p = this.pos;
-    for (let i = s; i < e; i++) o[p++] = b[i] as number;
+    let i = s;
+    if (e - s >= WORD_COPY_MIN) {
+      // the partition key's text, copied into every row of its partition: four bytes at a time
+      if (b !== this.copySrc) {
+        this.copySrc = b;
+        this.copyView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      const from = this.copyView;
+      const to = this.dv;
+      for (; i + 4 <= e; i += 4) {
+        to.setInt32(p, from.getInt32(i, true), true);
+        p += 4;
+      }
+    }
+    for (; i < e; i++) o[p++] = b[i] as number;
     this.pos = p;
   }
 

@@ -58,3 +58,20 @@ describe('ByteWriter.utf8Text', () => {
     }
   });
 });
+
+describe('ByteWriter.bytes', () => {
+  it('copies every length and offset exactly, whichever array it read before', () => {
+    const w = new ByteWriter(byteClasses(0x2c), 8);
+    const a = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff);
+    const b = Buffer.from(Uint8Array.from({ length: 64 }, (_, i) => (i * 91 + 5) & 0xff));
+    for (let n = 0; n <= 40; n++) {
+      for (let s = 0; s < 5; s++) {
+        for (const src of [a, b, a.subarray(3), b.subarray(1)]) {
+          w.pos = 1;
+          w.bytes(src, s, s + n);
+          expect([...w.buf.subarray(1, w.pos)]).toEqual([...src.subarray(s, s + n)]);
+        }
+      }
+    }
+  });
+});
