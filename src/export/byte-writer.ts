@@ -122,7 +122,7 @@ function writeUint(o: Uint8Array, p: number, v: number, n: number): number {
 
 export class ByteWriter {
   buf: Uint8Array;
-  /** a view of `buf` for the writers that store 2 or 4 bytes at once (hex) */
+  /** a view of `buf` for the writers that store 2 or 4 bytes at once (hex, uuid, long text and copies) */
   private dv: DataView;
   pos = 0;
   /** set by the scanning writers (`utf8Text`, `string`) when they copied a byte `cls` marks special */

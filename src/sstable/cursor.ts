@@ -113,7 +113,7 @@ export class Cursor {
    * called from one site: V8 records a call site's feedback the first time it runs, and optimised code
    * reaching a site without feedback is thrown away. With a call per read method, each method's first
    * read across a chunk end (at a random point in the first hundred chunks or so) discarded the
-   * optimised decoder loop, which was then compiled again: five times per thread on the bench file, 40 ms
+   * optimised decoder loop, which was then compiled again: 4-5 times per thread on the bench file, 40 ms
    * of compiling each (docs/extract.md, "Session 8"). Through one site, the first read across a chunk end
    * gives the feedback, before anything is optimised.
    */
