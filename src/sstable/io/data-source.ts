@@ -46,8 +46,10 @@ export interface DataSource {
   /** compression chunk length, or the CRC.db chunk size (64 KiB default) for uncompressed files */
   readonly chunkLength: number;
   /**
-   * Chunks in order, covering [start, end) with whole chunks. Iterations (any number, concurrent ones
-   * included) share the Data.db handle opened by openDataSource; none opens the path again.
+   * Chunks in order, covering [start, end) with whole chunks. Each call is one iteration: what it
+   * returns is iterated once (the implementations return their generator). Iterations (any number,
+   * concurrent ones included) share the Data.db handle opened by openDataSource; none opens the path
+   * again.
    */
   chunks(opts?: ChunkOptions): AsyncIterable<DataChunk>;
   /** Closes the Data.db handle (after reads in flight land); iterations still running and later chunks() calls throw. Idempotent. */
