@@ -35,6 +35,9 @@ case "$(uname -m)" in
 esac
 
 [[ -f "$ROOT/dist/main.js" ]] || die "dist/main.js is missing; run 'npm run build' first"
+# the launcher runs dist/bundle/ only when it is at least as new as dist/main.js (bin/cassandra-extractor.js)
+[[ -f "$ROOT/dist/bundle/main.js" && ! "$ROOT/dist/main.js" -nt "$ROOT/dist/bundle/main.js" ]] \
+  || die "dist/bundle/ is missing or older than dist/; run 'npm run build' first"
 [[ -d "$ROOT/node_modules" ]] || die "node_modules is missing; run 'npm ci' first"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/$NAME-pkg.XXXXXX")

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { AgentError, isAgentError } from './errors.js';
 import { parse } from './cli/args.js';
-import { DEFAULT_PATHS } from './config/schema.js';
+import { DEFAULT_PATHS } from './config/paths.js';
 
 // Subcommands are loaded when chosen: `dump` should not pay for the AWS SDK, Fastify or ssh2.
 
@@ -23,9 +23,19 @@ commands:
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2, internal: 70 } as const;
 
+/** The package's version, from its package.json: beside dist/ (this module is dist/main.js or dist/bundle/main.js). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const rel of ['../package.json', '../../package.json']) {
+    let text: string;
+    try {
+      text = readFileSync(new URL(rel, import.meta.url), 'utf8');
+    } catch {
+      continue;
+    }
+    const pkg = JSON.parse(text) as { name?: unknown; version?: unknown };
+    if (pkg.name === 'cassandra-extractor' && typeof pkg.version === 'string') return pkg.version;
+  }
+  throw new AgentError('E_INTERNAL', 'package.json of cassandra-extractor not found beside dist/');
 }
 
 async function sample(argv: string[]): Promise<number> {

@@ -8,17 +8,9 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PATHS } from './paths.js';
 
-/** Well-known locations; the packaging (postinst, spec, systemd unit) uses the same paths. */
-export const DEFAULT_PATHS = {
-  settingsFile: '/etc/cassandra-extractor/agent-settings.yaml',
-  secretsDir: '/etc/cassandra-extractor/secrets',
-  mountRoot: '/mnt/cassandra-extractor',
-  stateDir: '/var/lib/cassandra-extractor',
-  logDir: '/var/log/cassandra-extractor',
-  outputFolder: '/var/lib/cassandra-extractor/output',
-  knownHosts: '/var/lib/cassandra-extractor/known_hosts',
-} as const;
+export { DEFAULT_PATHS };
 
 export const absolutePath = z
   .string()

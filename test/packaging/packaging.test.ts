@@ -2,7 +2,7 @@
  * Builds the .deb and .rpm with packaging/build.sh and inspects them with dpkg-deb and rpm; checks
  * the systemd unit with systemd-analyze. Outside CI a missing tool skips with the reason printed;
  * under CI (CI=true) the tools must be there (.ci/run installs dpkg, rpm and systemd).
- * The packages go to a temporary OUT_DIR; dist/ is compiled first (`tsc -p tsconfig.build.json`).
+ * The packages go to a temporary OUT_DIR; dist/ is compiled and bundled first (`npm run build`'s two steps).
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -42,10 +42,12 @@ describe.runIf(required(['dpkg-deb', 'rpmbuild', 'rpm', 'tar', 'npm'], 'package 
   let rpm = '';
 
   beforeAll(async () => {
+    // npm run build's two steps: the compile, then the bundle the launcher runs (scripts/bundle.mjs)
     const tsc = await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, reject: false });
     if (!existsSync(join(root, 'dist', 'main.js'))) {
       throw new Error(`tsc -p tsconfig.build.json did not produce dist/main.js:\n${tsc.stdout}\n${tsc.stderr}`);
     }
+    await execa('node', [join(root, 'scripts', 'bundle.mjs')], { cwd: root });
     outDir = await mkdtemp(join(tmpdir(), 'ce-packages-'));
     const built = await execa('bash', [join(root, 'packaging', 'build.sh')], { cwd: root, env: { OUT_DIR: outDir } });
     [deb = '', rpm = ''] = built.stdout.trim().split('\n');
@@ -67,11 +69,14 @@ describe.runIf(required(['dpkg-deb', 'rpmbuild', 'rpm', 'tar', 'npm'], 'package 
     expect(entry('usr/bin/cassandra-extractor -> ../lib/cassandra-extractor/bin/cassandra-extractor.js')).toMatch(/^lrwxrwxrwx root\/root /);
     expect(entry('lib/systemd/system/cassandra-extractor.service')).toMatch(/^-rw-r--r-- root\/root /);
     expect(entry('usr/lib/cassandra-extractor/dist/main.js')).toBeDefined();
+    // the bundle the launcher runs, with the decoding worker's entry beside the chunk that starts it
+    expect(entry('usr/lib/cassandra-extractor/dist/bundle/main.js')).toBeDefined();
+    expect(entry('usr/lib/cassandra-extractor/dist/bundle/workers-entry.js')).toBeDefined();
     expect(entry('usr/lib/cassandra-extractor/bin/cassandra-extractor.js')).toMatch(/^-rwxr-xr-x /);
     expect(entry('usr/lib/cassandra-extractor/package.json')).toBeDefined();
     expect(entry('usr/lib/cassandra-extractor/node_modules/zod/package.json')).toBeDefined();
     expect(entry('etc/cassandra-extractor/agent-settings.example.yaml')).toBeDefined();
-    for (const dev of ['vitest', 'typescript', 'eslint', 'fast-check']) {
+    for (const dev of ['vitest', 'typescript', 'eslint', 'fast-check', 'rolldown']) {
       expect(entry(`usr/lib/cassandra-extractor/node_modules/${dev}/`)).toBeUndefined();
     }
   });
