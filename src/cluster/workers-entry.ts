@@ -29,6 +29,18 @@ import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from
 const port = parentPort;
 if (port === null) throw new AgentError('E_BAD_ARGUMENT', 'workers-entry.js must be started as a worker thread');
 
+/**
+ * Batches leave by transfer (`post` below), which detaches their ArrayBuffers. The first detach in an
+ * isolate invalidates V8's "no ArrayBuffer was ever detached" assumption, and with it every optimised
+ * function that relied on it: with --trace-deopt, 51 functions of the decoder and the encoder were
+ * thrown away and compiled again after each worker's first batch (docs/extract.md, "Session 9").
+ * Detaching a throwaway buffer now, before any of that code has run, makes V8 compile it once.
+ */
+{
+  const b = new ArrayBuffer(8);
+  structuredClone(b, { transfer: [b] });
+}
+
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
 interface Task {
