@@ -97,18 +97,33 @@ export class WorkerPool {
   take(count: number): Worker[] {
     if (this.closed) throw new AgentError('E_INTERNAL', 'the worker pool is closed');
     const out = this.idle.splice(0, count);
-    while (out.length < count) {
-      const w = new Worker(this.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-      this.live.add(w);
-      this.startedCount++;
-      w.once('exit', () => {
-        this.live.delete(w);
-        const i = this.idle.indexOf(w);
-        if (i >= 0) this.idle.splice(i, 1);
-      });
-      out.push(w);
-    }
+    while (out.length < count) out.push(this.start());
     return out;
+  }
+
+  /**
+   * Starts workers until `count` are idle, for a read about to be planned: a worker takes 100-150 ms
+   * to load its code, which then overlaps the planning instead of following it. Idle workers end with
+   * `close` like any other.
+   */
+  prestart(count: number): void {
+    if (this.closed) throw new AgentError('E_INTERNAL', 'the worker pool is closed');
+    while (this.idle.length < count) this.idle.push(this.start());
+  }
+
+  private start(): Worker {
+    const w = new Worker(this.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    this.live.add(w);
+    this.startedCount++;
+    // A read reports its workers' errors (runPool). One that fails while idle (prestart) only exits and
+    // leaves the pool: the worker started in its place by the next read reports the same failure.
+    w.on('error', () => undefined);
+    w.once('exit', () => {
+      this.live.delete(w);
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    return w;
   }
 
   /** A worker whose read ended by `close` (it reported `closed` with its figures). */

@@ -223,5 +223,38 @@ describe('range edges: any ranges, any workers = one sequential read', () => {
     expect(pool.size).toBe(0);
     expect(() => pool.take(1)).toThrow(/closed/);
   }, 60_000);
+
+  it('prestarted workers wait idle and the next read takes them; one that fails while idle leaves the pool, and the read reports the failure', async () => {
+    const g: Generated = { sstables: [Array.from({ length: 50 }, (_, i) => ({ key: i.toString(16).padStart(4, '0'), rows: [[1, 'x', 1] as [number, string, number]], deleted: false }))] };
+    const dir = join(base, 'prestarted', 'ks', 't');
+    await writeTable(dir, g);
+    const read = async (pool: WorkerPool): Promise<number> => {
+      let lines = 0;
+      for await (const b of parallelTableLines({ paths: [dir], schemaFile, nowInSec: NOW, ranges: 4, workers: 2, format: 'json' }, { pool })) lines += b.length;
+      return lines;
+    };
+    const pool = new WorkerPool(pathToFileURL(join(root, 'dist', 'cluster', 'workers-entry.js')));
+    try {
+      pool.prestart(2);
+      pool.prestart(2);
+      expect(pool.started).toBe(2);
+      expect(pool.size).toBe(2);
+      expect(await read(pool)).toBe(50);
+      expect(pool.started).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expect(() => pool.prestart(1)).toThrow(/closed/);
+    // a worker whose code cannot load: its error event does not reach the process; it exits and is dropped
+    const broken = new WorkerPool(pathToFileURL(join(base, 'no-such-workers-entry.js')));
+    try {
+      broken.prestart(1);
+      for (let i = 0; i < 200 && broken.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(broken.size).toBe(0);
+      await expect(read(broken)).rejects.toThrow(/decoding worker \d crashed: Cannot find module/);
+    } finally {
+      await broken.close();
+    }
+  }, 60_000);
 });
 
