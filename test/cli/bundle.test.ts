@@ -91,6 +91,18 @@ describe('the bundled CLI', () => {
   }, 120_000);
 });
 
+describe('the bundle', () => {
+  it('loads every chunk (each subcommand\'s code and its npm packages resolve from dist/bundle/)', async () => {
+    const chunks = (await readdir(join(root, 'dist', 'bundle'))).filter((f) => f.endsWith('.js') && f !== 'workers-entry.js');
+    expect(chunks.length).toBeGreaterThan(5);
+    const script = join(dir, 'load-chunks.mjs');
+    const urls = chunks.map((f) => pathToFileURL(join(root, 'dist', 'bundle', f)).href);
+    await writeFile(script, `for (const u of ${JSON.stringify(urls)}) await import(u);\nprocess.stdout.write('loaded ' + ${urls.length});\n`);
+    const { stdout } = await run(process.execPath, [script]);
+    expect(stdout).toBe(`loaded ${urls.length}`);
+  });
+});
+
 describe('bin/cassandra-extractor.js', () => {
   /** A stand-in tree: the real launcher, and modules that say whether they are dist/'s or the bundle's. */
   async function standIn(): Promise<string> {
