@@ -35,9 +35,10 @@ case "$(uname -m)" in
 esac
 
 [[ -f "$ROOT/dist/main.js" ]] || die "dist/main.js is missing; run 'npm run build' first"
-# the launcher runs dist/bundle/ only when it is at least as new as dist/main.js (bin/cassandra-extractor.js)
+# The launcher runs dist/bundle/ only when it is at least as new as dist/main.js
+# (bin/cassandra-extractor.js), and dist/ itself otherwise: the same code, only slower to start.
 [[ -f "$ROOT/dist/bundle/main.js" && ! "$ROOT/dist/main.js" -nt "$ROOT/dist/bundle/main.js" ]] \
-  || die "dist/bundle/ is missing or older than dist/; run 'npm run build' first"
+  || echo "build.sh: warning: dist/bundle/ is missing or older than dist/ (run 'npm run build'); the package will run dist/ itself" >&2
 [[ -d "$ROOT/node_modules" ]] || die "node_modules is missing; run 'npm ci' first"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/$NAME-pkg.XXXXXX")

@@ -12,7 +12,8 @@
  * dist/bundle/workers-entry.js, beside the chunk that starts workers (cluster/parallel.ts
  * defaultWorkerUrl, './workers-entry.js'), and native addons resolve from node_modules as from dist/.
  * It is written to a new directory and then swapped in, so that a CLI starting meanwhile (tests run
- * in parallel) sees the old bundle or the new one, or none and runs from dist/.
+ * in parallel) sees the old bundle or the new one, or none and runs from dist/. packaging/build.sh
+ * ships it; the packages run dist/ itself if it is missing or older.
  */
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -38,9 +39,19 @@ try {
 } finally {
   await build.close();
 }
+// Swapped in; another build finishing meanwhile (tests build in parallel) may have put its own
+// bundle there between the two renames, which is then moved aside in turn.
 const old = `${out}.old-${process.pid}`;
-await rename(out, old).catch((e) => {
-  if (e.code !== 'ENOENT') throw e;
-});
-await rename(fresh, out);
+for (let attempt = 1; ; attempt++) {
+  await rm(old, { recursive: true, force: true });
+  await rename(out, old).catch((e) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  try {
+    await rename(fresh, out);
+    break;
+  } catch (e) {
+    if ((e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') || attempt >= 10) throw e;
+  }
+}
 await rm(old, { recursive: true, force: true });
