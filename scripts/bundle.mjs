@@ -16,12 +16,13 @@
  * ships it; the packages run dist/ itself if it is missing or older.
  */
 import { rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const out = join(dist, 'bundle');
+// `node scripts/bundle.mjs [dir]`: another directory under dist/ (tests bundle into one of their own)
+const out = process.argv[2] === undefined ? join(dist, 'bundle') : resolve(process.argv[2]);
 const fresh = `${out}.new-${process.pid}`;
 const build = await rolldown({
   input: {

@@ -1,16 +1,17 @@
 /**
- * The bundled CLI (dist/bundle/, written by scripts/bundle.mjs in `npm run build`) and the launcher's
- * choice between it and dist/.
+ * The bundled CLI (written by scripts/bundle.mjs into dist/bundle/ in `npm run build`, here into a
+ * directory of this file's own) and the launcher's choice between dist/bundle/ and dist/.
  *
- * - `extract` run from the bundle with 2 decoding workers: the workers start from
- *   dist/bundle/workers-entry.js, found beside the chunk that starts them, and the CSV they produce is
- *   byte for byte what the same bundle writes in its own thread.
+ * - `extract` run from the bundle with 2 decoding workers: the workers start from the bundle's
+ *   workers-entry.js, found beside the chunk that starts them, and the CSV they produce is byte for
+ *   byte what the same bundle writes in its own thread.
+ * - every chunk of the bundle loads.
  * - bin/cassandra-extractor.js runs the bundle only when it is at least as new as dist/main.js, so a
  *   tree compiled again by `tsc` alone never runs an older bundle (checked on a stand-in tree).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +25,12 @@ import { writeSSTable, type WritePartition } from '../../src/sstable/writer/inde
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
-const bundleMain = join(root, 'dist', 'bundle', 'main.js');
+/**
+ * This file's own bundle, made by scripts/bundle.mjs from dist/ as `npm run build` makes dist/bundle/:
+ * other test files compile dist/ and bundle it again while this one runs.
+ */
+const bundleDir = join(root, 'dist', `.bundle-test-${process.pid}`);
+const bundleMain = join(bundleDir, 'main.js');
 const CQL = 'CREATE TABLE ks.blobs (pk int PRIMARY KEY, b blob);';
 /** random (incompressible) values: 320 x 16 KiB is above the 4 MiB under which a table is read in-thread */
 const ROWS = 320;
@@ -35,12 +41,8 @@ let schemaFile = '';
 let dataDir = '';
 
 beforeAll(async () => {
-  // `npm run build` (CI) leaves a fresh bundle; build it here when it is missing or older than dist/
-  const fresh = existsSync(bundleMain) && existsSync(join(root, 'dist', 'main.js')) && statSync(bundleMain).mtimeMs >= statSync(join(root, 'dist', 'main.js')).mtimeMs;
-  if (!fresh) {
-    await run('npx', ['tsc', '-p', join(root, 'tsconfig.build.json')], { cwd: root }).catch(() => undefined);
-    await run(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root });
-  }
+  if (!existsSync(join(root, 'dist', 'main.js'))) await run('npx', ['tsc', '-p', join(root, 'tsconfig.build.json')], { cwd: root }).catch(() => undefined);
+  await run(process.execPath, [join(root, 'scripts', 'bundle.mjs'), bundleDir], { cwd: root });
   dir = await mkdtemp(join(tmpdir(), 'ce-bundle-'));
   schemaFile = join(dir, 'schema.cql');
   await writeFile(schemaFile, CQL);
@@ -55,6 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
+  await rm(bundleDir, { recursive: true, force: true });
 });
 
 /** `main(args)` of the bundle, in a process of its own (from a script file: workers inherit Node's options, and `-e`'s would fail in them). */
@@ -92,11 +95,11 @@ describe('the bundled CLI', () => {
 });
 
 describe('the bundle', () => {
-  it('loads every chunk (each subcommand\'s code and its npm packages resolve from dist/bundle/)', async () => {
-    const chunks = (await readdir(join(root, 'dist', 'bundle'))).filter((f) => f.endsWith('.js') && f !== 'workers-entry.js');
+  it('loads every chunk (each subcommand\'s code and its npm packages resolve from the bundle\'s directory)', async () => {
+    const chunks = (await readdir(bundleDir)).filter((f) => f.endsWith('.js') && f !== 'workers-entry.js');
     expect(chunks.length).toBeGreaterThan(5);
     const script = join(dir, 'load-chunks.mjs');
-    const urls = chunks.map((f) => pathToFileURL(join(root, 'dist', 'bundle', f)).href);
+    const urls = chunks.map((f) => pathToFileURL(join(bundleDir, f)).href);
     await writeFile(script, `for (const u of ${JSON.stringify(urls)}) await import(u);\nprocess.stdout.write('loaded ' + ${urls.length});\n`);
     const { stdout } = await run(process.execPath, [script]);
     expect(stdout).toBe(`loaded ${urls.length}`);
