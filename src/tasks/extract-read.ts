@@ -104,6 +104,11 @@ function workerRecords(r: RecordReadOptions, t: TableInput, opts: RowSourceOptio
   };
 }
 
+/** Whether a table of `dataBytes` of Data.db is read by workers, when there are any (recordSourceFor). */
+export function readByWorkers(dataBytes: number, inThreadBelowBytes: number | undefined): boolean {
+  return dataBytes >= (inThreadBelowBytes ?? RANGE_DATA_BYTES);
+}
+
 /**
  * How a table's records are read: in this thread with `workers` 0, and for a table smaller than one
  * range (RANGE_DATA_BYTES of Data.db), which workers would not split, and on which their setup costs
@@ -117,7 +122,7 @@ export function recordSourceFor(r: RecordReadOptions): RecordSourceFactory {
     return {
       async *[Symbol.asyncIterator]() {
         const dataBytes = await dataBytesOf(t.loc);
-        chosen = dataBytes < (r.inThreadBelowBytes ?? RANGE_DATA_BYTES) ? inThread(t, opts) : workerRecords(r, t, opts, dataBytes);
+        chosen = readByWorkers(dataBytes, r.inThreadBelowBytes) ? workerRecords(r, t, opts, dataBytes) : inThread(t, opts);
         yield* chosen;
       },
       stats: () => {

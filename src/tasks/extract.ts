@@ -26,7 +26,7 @@ import { isAbortError } from '../util/abort.js';
 import { CHECKPOINT_VERSION, MemoryCheckpointStore, type CheckpointData, type CheckpointStore, type ProblemFile, type TableCheckpoint } from './checkpoint.js';
 import { classifyDataDir, listTableDirs, locateAcrossRoots, type DataRoot } from './extract-plan.js';
 import { ProgressTracker, type ExtractProgress } from './extract-progress.js';
-import { RANGE_DATA_BYTES, recordSourceFor, readPlacement } from './extract-read.js';
+import { readByWorkers, recordSourceFor, readPlacement } from './extract-read.js';
 import { defaultWorkerUrl } from '../cluster/parallel.js';
 import { WorkerPool } from '../cluster/workers.js';
 import { dataBytesOf, encodedRows, type RowSourceFactory } from './extract-source.js';
@@ -271,8 +271,8 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
     }
   }
 
-  // a table read by workers (not below the in-thread size) will want them: they load meanwhile
-  const byWorkers = (s: Selected): boolean => state.tables[`${req.keyspace}.${s.table}`]?.done === undefined && s.dataBytes >= (read.inThreadBelowBytes ?? RANGE_DATA_BYTES);
+  // a table still to read that workers will read wants them: they load meanwhile
+  const byWorkers = (s: Selected): boolean => state.tables[`${req.keyspace}.${s.table}`]?.done === undefined && readByWorkers(s.dataBytes, read.inThreadBelowBytes);
   if (pool !== null && selected.some(byWorkers)) pool.prestart(workers);
   progress.phase = 'extracting';
   const exports: TableExport[] = [];
