@@ -2,9 +2,8 @@
  * `npm run bench:extract`: end-to-end throughput of `cassandra-extractor extract` on the real
  * Cassandra-written data set ../shared/bench/mc-lz4-mixed, to the local sink, whole process.
  *
- * Method: the CLI runs as a child process (`node bin/cassandra-extractor.js extract …`, or the same
- * command through dist-bench when dist/main.js does not route `extract` yet); wall time from spawn to
- * exit; peak RSS = the child's own maxRSS at exit (a `--import` hook prints
+ * Method: the CLI runs as a child process (`node bin/cassandra-extractor.js extract …`, from
+ * dist/bundle/ after `npm run build`); wall time from spawn to exit; peak RSS = the child's own maxRSS at exit (a `--import` hook prints
  * process.resourceUsage().maxRSS), cross-checked by polling /proc/<pid>/status VmHWM. Figures: MB/s of
  * on-disk Data.db and rows/s, the ratio to decode-only on the same file (measured in this process:
  * bench/run.ts's pass, median of the passes after one warm-up) and to Cassandra's own reader
@@ -19,14 +18,14 @@
  * merge of replicas in agreement, the path a production extraction takes; reported without the
  * single-SSTable targets.
  *
- * Usage: npm run bench:extract [-- --runs 2 --workers 0,1,2 --replicas 1 --chunk-size 64MiB --via bin|direct --bench-root dir --cli-module file.js]
+ * Usage: npm run bench:extract [-- --runs 2 --workers 0,1,2 --replicas 1 --chunk-size 64MiB --bench-root dir]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
@@ -67,13 +66,9 @@ async function vmHwm(pid: number): Promise<number> {
   return m === null ? 0 : Number(m[1]);
 }
 
-/** Runs the extract CLI as a child: `args` are the arguments after `extract`. */
-export async function runExtractChild(args: readonly string[], via: 'bin' | 'direct', cliModule = join(projectRoot, 'dist-bench', 'src', 'cli', 'extract.js')): Promise<ChildRun> {
-  const argv = via === 'bin'
-    ? ['--import', RSS_HOOK, join(projectRoot, 'bin', 'cassandra-extractor.js'), 'extract', ...args]
-    : ['--import', RSS_HOOK, '--input-type=module', '-e',
-      `import { runExtractCommand } from ${JSON.stringify(pathToFileURL(cliModule).href)}; process.exitCode = await runExtractCommand(process.argv.slice(1));`,
-      '--', ...args];
+/** Runs the extract CLI (bin/cassandra-extractor.js, as a user does) as a child: `args` are the arguments after `extract`. */
+export async function runExtractChild(args: readonly string[]): Promise<ChildRun> {
+  const argv = ['--import', RSS_HOOK, join(projectRoot, 'bin', 'cassandra-extractor.js'), 'extract', ...args];
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -114,16 +109,11 @@ async function decodeOnlySeconds(dir: string, passes: number): Promise<number> {
   return median(times.slice(1));
 }
 
-function defaultVia(): 'bin' | 'direct' {
-  const main = join(projectRoot, 'dist', 'main.js');
-  return existsSync(main) && readFileSync(main, 'utf8').includes('runExtractCommand') ? 'bin' : 'direct';
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      runs: { type: 'string', default: '2' }, 'chunk-size': { type: 'string', default: '64MiB' }, via: { type: 'string' },
-      'decode-passes': { type: 'string', default: '4' }, workers: { type: 'string', default: '0,1,2' }, 'bench-root': { type: 'string', default: DEFAULT_BENCH_ROOT }, 'cli-module': { type: 'string' },
+      runs: { type: 'string', default: '2' }, 'chunk-size': { type: 'string', default: '64MiB' },
+      'decode-passes': { type: 'string', default: '4' }, workers: { type: 'string', default: '0,1,2' }, 'bench-root': { type: 'string', default: DEFAULT_BENCH_ROOT },
       replicas: { type: 'string', default: '1' },
     },
   });
@@ -133,13 +123,12 @@ async function main(): Promise<void> {
     console.log(`extract bench: ${TABLE_DIR} not found, skipped`);
     return;
   }
-  const via = values.via === 'bin' || values.via === 'direct' ? values.via : defaultVia();
   let dataBytes = 0;
   for (const d of await listSSTables(TABLE_DIR)) dataBytes += (await stat(d.dataPath)).size;
   const work = await mkdtemp(join(tmpdir(), 'bench-extract-'));
   const schemaFile = join(work, 'schema.cql');
   await writeFile(schemaFile, BENCH_SCHEMA);
-  console.log(`cassandra-extractor extract benchmark (node ${process.version}, ${values.runs} run(s), via ${via === 'bin' ? 'bin/cassandra-extractor.js' : 'dist-bench (dist/main.js does not route extract yet)'})`);
+  console.log(`cassandra-extractor extract benchmark (node ${process.version}, ${values.runs} run(s), via bin/cassandra-extractor.js)`);
   const counts = values.workers.split(',').map(Number);
   // --replicas N: the bench directory read as N nodes in merge mode, as replicas in agreement
   const replicas = Number(values.replicas);
@@ -152,7 +141,7 @@ async function main(): Promise<void> {
       const runs: { seconds: number; rssMb: number; rows: number }[] = [];
       for (let i = 0; i < Number(values.runs); i++) {
         const out = join(work, `out-${workers}-${i}`);
-        const r = await runExtractChild([...dataDirs, '--schema', schemaFile, '--out', out, '--now', '2024-01-01T00:00:00Z', '--chunk-size', values['chunk-size'], '--workers', String(workers)], via, values['cli-module']);
+        const r = await runExtractChild([...dataDirs, '--schema', schemaFile, '--out', out, '--now', '2024-01-01T00:00:00Z', '--chunk-size', values['chunk-size'], '--workers', String(workers)]);
         if (r.code !== 0) {
           console.log(`extract failed (exit ${String(r.code)}):\n${r.stderr.slice(-2000)}`);
           return;

@@ -9,7 +9,7 @@
  * prints its progress; then `extract` runs as a child process (bench/extract.ts runExtractChild) to a
  * local temporary directory, and everything is removed unless --keep.
  *
- * Usage: npm run bench:memory [-- --size 2GiB --big-partition 500MiB --via bin|direct --keep]
+ * Usage: npm run bench:memory [-- --size 2GiB --big-partition 500MiB --keep]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       size: { type: 'string', default: '2GiB' }, 'big-partition': { type: 'string', default: '500MiB' }, partition: { type: 'string', default: '1MiB' },
-      via: { type: 'string', default: 'bin' }, 'cli-module': { type: 'string' }, keep: { type: 'boolean', default: false }, dir: { type: 'string' },
+      keep: { type: 'boolean', default: false }, dir: { type: 'string' },
     },
   });
   const total = parseSize(values.size, '--size');
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const w = await writeSSTable(tableDir, schema, partitions(), { generation: 1, compression: 'lz4', nowInSec: 1_700_000_000 });
     console.log(`wrote ${w.rows} rows in ${w.partitions} partitions, Data.db ${(w.dataLength / 2 ** 20).toFixed(0)} MiB uncompressed, in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     const out = join(work, 'out');
-    const r = await runExtractChild(['--data-dir', join(work, 'data'), '--keyspace', 'mem', '--schema', schemaFile, '--out', out, '--now', '2024-01-01T00:00:00Z'], values.via === 'direct' ? 'direct' : 'bin', values['cli-module']);
+    const r = await runExtractChild(['--data-dir', join(work, 'data'), '--keyspace', 'mem', '--schema', schemaFile, '--out', out, '--now', '2024-01-01T00:00:00Z']);
     if (r.code !== 0) {
       console.log(`extract failed (exit ${String(r.code)}):\n${r.stderr.slice(-2000)}`);
       return;
