@@ -14,8 +14,8 @@
 import { isAgentError } from '../errors.js';
 import type { FileOwner } from '../config/atomic-write.js';
 import { parseSettings, writeSettings, type FrozenSettings } from '../config/load.js';
+import { DEFAULT_PATHS } from '../config/paths.js';
 import {
-  DEFAULT_PATHS,
   hostSchema,
   portSchema,
   sshUserSchema,

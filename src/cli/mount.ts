@@ -8,7 +8,7 @@
 import type { Writable } from 'node:stream';
 import { AgentError } from '../errors.js';
 import { loadSettings, type FrozenSettings } from '../config/load.js';
-import { DEFAULT_PATHS } from '../config/schema.js';
+import { DEFAULT_PATHS } from '../config/paths.js';
 import { MountManager, type MountStatus } from '../mount/manager.js';
 import { parse } from './args.js';
 

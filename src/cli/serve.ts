@@ -4,7 +4,7 @@
  * is ignored: systemd's TimeoutStopSec is the backstop.
  */
 import { loadSettings } from '../config/load.js';
-import { DEFAULT_PATHS } from '../config/schema.js';
+import { DEFAULT_PATHS } from '../config/paths.js';
 import { AgentError } from '../errors.js';
 import { mountManagerFor, managedMounts, pipelineExtract, sshSnapshots, startDaemon, type DaemonDeps } from '../daemon.js';
 import { parse } from './args.js';

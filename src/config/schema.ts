@@ -10,8 +10,6 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PATHS } from './paths.js';
 
-export { DEFAULT_PATHS };
-
 export const absolutePath = z
   .string()
   .trim()
