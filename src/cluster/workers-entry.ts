@@ -30,18 +30,13 @@ const port = parentPort;
 if (port === null) throw new AgentError('E_BAD_ARGUMENT', 'workers-entry.js must be started as a worker thread');
 
 /**
- * Batches leave by transfer (`post` below), which detaches their ArrayBuffers. The first detach in an
- * isolate invalidates V8's "no ArrayBuffer was ever detached" assumption, and with it every optimised
- * function that relied on it: with --trace-deopt, 51 functions of the decoder and the encoder were
- * thrown away and compiled again after each worker's first batch (docs/extract.md, "Session 9").
- * Detaching a throwaway buffer now, before any of that code has run, makes V8 compile it once.
+ * Batches leave by copy, never by transfer. A transfer detaches its ArrayBuffer, and the first detach
+ * in an isolate invalidates V8's "no ArrayBuffer was ever detached" protector: from then on every
+ * optimised typed-array access checks its buffer, and the decoder and the encoder are little else.
+ * Copying the records (about one memcpy on each side) cost less than those checks: the workers' CPU
+ * fell by 12% (docs/extract.md, "Session 10"). `--trace-protector-invalidation` shows a detach.
  */
-{
-  const b = new ArrayBuffer(8);
-  structuredClone(b, { transfer: [b] });
-}
-
-const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+const post = (m: FromWorker): void => port.postMessage(m);
 
 interface Task {
   readonly id: number;
@@ -171,7 +166,7 @@ class TableRun {
       const flush = async (): Promise<void> => {
         await this.waitForCredit();
         const e = Uint32Array.from(ends);
-        post({ kind: 'batch', id, text, ends: e, dataBytes: this.takeDataBytes() }, [e.buffer]);
+        post({ kind: 'batch', id, text, ends: e, dataBytes: this.takeDataBytes() });
         text = '';
         ends = [];
       };
@@ -207,7 +202,7 @@ class TableRun {
         for await (const b of runs) {
           rows += b.count;
           await this.waitForCredit();
-          post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() }, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer]);
+          post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() });
         }
       }
       post({ kind: 'done', id, rows });

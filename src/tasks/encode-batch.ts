@@ -4,8 +4,8 @@
  * runs in the main thread or in a decoding worker (workers-entry.ts), so that both produce identical
  * bytes, problems and CSV figures.
  *
- * Pure: no I/O. The returned `bytes` and `ends` are fresh arrays the caller owns (a worker transfers
- * their buffers to the main thread).
+ * Pure: no I/O. The returned `bytes` and `ends` are fresh arrays the caller owns (a worker posts
+ * them to the main thread).
  */
 import { csvBatchEncoder } from '../export/csv-fast.js';
 import type { CsvStats } from '../export/csv.js';

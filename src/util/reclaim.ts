@@ -1,7 +1,7 @@
 /**
- * Prompt release of transferred and decompressed buffers.
+ * Prompt release of received and decompressed buffers.
  *
- * A thread that receives batches as transferred ArrayBuffers (the main thread of a parallel read)
+ * A thread that receives batches as ArrayBuffers from other threads (the main thread of a parallel read)
  * allocates almost nothing on the V8 heap itself, so V8 rarely collects, and buffers already written
  * out stay resident until its external-memory heuristic fires (some 64 MB later). Collecting after
  * every `everyBytes` of such buffers keeps resident memory to what is live (docs/memory.md), for

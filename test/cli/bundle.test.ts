@@ -4,7 +4,8 @@
  *
  * - `extract` run from the bundle with 2 decoding workers: the workers start from the bundle's
  *   workers-entry.js, found beside the chunk that starts them, and the CSV they produce is byte for
- *   byte what the same bundle writes in its own thread.
+ *   byte what the same bundle writes in its own thread; and no thread detaches an ArrayBuffer (V8's
+ *   trace of its protector says so), which would slow every worker's typed-array code.
  * - every chunk of the bundle loads.
  * - bin/cassandra-extractor.js runs the bundle only when it is at least as new as dist/main.js, so a
  *   tree compiled again by `tsc` alone never runs an older bundle (checked on a stand-in tree).
@@ -61,11 +62,14 @@ afterAll(async () => {
 });
 
 /** `main(args)` of the bundle, in a process of its own (from a script file: workers inherit Node's options, and `-e`'s would fail in them). */
-async function runBundle(args: string[]): Promise<{ stdout: string; stderr: string }> {
+async function runBundle(args: string[], nodeOptions: string[] = []): Promise<{ stdout: string; stderr: string }> {
   const script = join(dir, 'run-bundle.mjs');
   await writeFile(script, `const m = await import(${JSON.stringify(pathToFileURL(bundleMain).href)});\nprocess.exitCode = await m.main(process.argv.slice(2));\n`);
-  return run(process.execPath, [script, ...args], { maxBuffer: 16 << 20 });
+  return run(process.execPath, [...nodeOptions, script, ...args], { maxBuffer: 16 << 20 });
 }
+
+/** What V8 prints (to stdout, from any thread) when a detach first invalidates its protector. */
+const DETACH_TRACE = 'Invalidating protector cell ArrayBufferDetaching';
 
 async function csvFiles(out: string): Promise<Map<string, Buffer>> {
   const tableOut = join(out, 'ks', 'blobs');
@@ -77,8 +81,10 @@ async function csvFiles(out: string): Promise<Map<string, Buffer>> {
 describe('the bundled CLI', () => {
   it('extracts with 2 decoding workers started from the bundle, writing what the in-thread read writes', async () => {
     const common = ['extract', '--data-dir', dataDir, '--schema', schemaFile, '--out'];
-    const byWorkers = await runBundle([...common, join(dir, 'out-w2'), '--workers', '2', '--now', '2024-01-01T00:00:00Z']);
+    // workers inherit the flag: no thread may detach an ArrayBuffer (workers-entry.ts `post`)
+    const byWorkers = await runBundle([...common, join(dir, 'out-w2'), '--workers', '2', '--now', '2024-01-01T00:00:00Z'], ['--trace-protector-invalidation']);
     expect(byWorkers.stderr).toMatch(/2 worker\(s\)/);
+    expect(byWorkers.stdout).not.toContain(DETACH_TRACE);
     const inThread = await runBundle([...common, join(dir, 'out-w0'), '--workers', '0', '--now', '2024-01-01T00:00:00Z']);
     expect(inThread.stderr).toMatch(/in this thread/);
     const manifest = JSON.parse(await readFile(join(dir, 'out-w2', 'manifest.json'), 'utf8')) as { totals: { rows: number } };
