@@ -216,7 +216,10 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
       }
       for (let i = 0; i < superset; i++) {
         if (((missing >>> i) & 1) !== 0) continue;
-        pos = this.column(buf, pos, rowEnd, columns[i] as ColumnLayout, drops[i] as number, hasComplexDeletion, del, values, live);
+        const col = columns[i] as ColumnLayout;
+        pos = col.complex
+          ? this.complexColumn(buf, pos, rowEnd, col, drops[i] as number, hasComplexDeletion, del, values, live)
+          : this.simpleColumn(buf, pos, rowEnd, col, drops[i] as number, del, values);
         if (pos < 0) return false;
       }
     } else {
@@ -228,7 +231,9 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
         const idx = present === null ? i : (present[i] as number);
         const col = columns[idx];
         if (col === undefined) throw new AgentError('E_BAD_FORMAT', `row names column #${idx}, the header has ${superset}`, { file: l.file, offset: c.offset });
-        pos = this.column(buf, pos, rowEnd, col, drops[idx] as number, hasComplexDeletion, del, values, live);
+        pos = col.complex
+          ? this.complexColumn(buf, pos, rowEnd, col, drops[idx] as number, hasComplexDeletion, del, values, live)
+          : this.simpleColumn(buf, pos, rowEnd, col, drops[idx] as number, del, values);
         if (pos < 0) return false;
       }
     }
@@ -269,41 +274,52 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
   }
 
   /**
-   * One column's data at `pos` (Cell.Serializer, §5.8); live cells go to `values` (`live`: scratch).
-   * `del` is the deletion over the row's cells. Returns the position after it, or -1 when a timestamp
-   * is not an exact double or a cell ends past `rowEnd`.
+   * One simple column's cell at `pos` (Cell.Serializer, §5.8); a live cell goes to `values`. `del` is
+   * the deletion over the row's cells. Returns the position after it, or -1 when a timestamp is not an
+   * exact double or the cell ends past `rowEnd`.
+   *
+   * Simple and complex columns are two methods, not one: TurboFan declines to inline a function whose
+   * own optimised code already inlines much (it counts that code's size), and a single method was
+   * inlined into fastRow or not depending on which of the two V8 compiled first. Apart, the simple
+   * one (most cells) is small enough either way (docs/extract.md, "Session 10").
    */
-  private column(buf: Uint8Array, pos: number, rowEnd: number, col: ColumnLayout, drop: number, hasComplexDeletion: boolean, del: number, values: (LiveValue | null)[], live: Cell[]): number {
+  private simpleColumn(buf: Uint8Array, pos: number, rowEnd: number, col: ColumnLayout, drop: number, del: number, values: (LiveValue | null)[]): number {
+    const ord = col.ordinal;
+    const flags = buf[pos] as number;
+    pos = this.cellHeader(buf, pos + 1, flags);
+    if (pos < 0) return -1;
+    const ts = this.cellTs;
+    const ldt = this.cellLdt;
+    const ttl = this.cellTtl;
+    let length = 0;
+    if ((flags & CELL_HAS_EMPTY_VALUE) === 0) {
+      length = col.fixedLength;
+      if (length < 0) {
+        length = uvintAt(buf, pos);
+        pos = at;
+      }
+    }
+    const offset = pos;
+    pos += length;
+    if (!(pos <= rowEnd)) return -1;
+    // dropped column, or dropped since (static compact tables, whose column -2 is special, never come here)
+    if (ord < 0 || (col.droppedAt !== null && ts <= drop)) return pos;
+    // writeSingleRow: a simple cell is shadowed only when a deletion is there (-Infinity: none)
+    if ((del === -Infinity || ts > del) && (ldt === NO_DELETION_TIME || (ttl !== NO_TTL && this.now < ldt))) {
+      values[ord] = new ViewCell(ord, this.bigTs(ts), ttl, ldt, buf, offset, length, -1, 0);
+      this.exists = true;
+    }
+    return pos;
+  }
+
+  /**
+   * One complex (multi-cell) column's data at `pos`: its deletion, then its cells; the live ones go to
+   * `values` as one complex value (`live`: scratch). Otherwise as simpleColumn.
+   */
+  private complexColumn(buf: Uint8Array, pos: number, rowEnd: number, col: ColumnLayout, drop: number, hasComplexDeletion: boolean, del: number, values: (LiveValue | null)[], live: Cell[]): number {
     const l = this.layout;
     const ord = col.ordinal;
     const dropped = col.droppedAt !== null;
-    if (!col.complex) {
-      const flags = buf[pos] as number;
-      pos = this.cellHeader(buf, pos + 1, flags);
-      if (pos < 0) return -1;
-      const ts = this.cellTs;
-      const ldt = this.cellLdt;
-      const ttl = this.cellTtl;
-      let length = 0;
-      if ((flags & CELL_HAS_EMPTY_VALUE) === 0) {
-        length = col.fixedLength;
-        if (length < 0) {
-          length = uvintAt(buf, pos);
-          pos = at;
-        }
-      }
-      const offset = pos;
-      pos += length;
-      if (!(pos <= rowEnd)) return -1;
-      // dropped column, or dropped since (static compact tables, whose column -2 is special, never come here)
-      if (ord < 0 || (dropped && ts <= drop)) return pos;
-      // writeSingleRow: a simple cell is shadowed only when a deletion is there (-Infinity: none)
-      if ((del === -Infinity || ts > del) && (ldt === NO_DELETION_TIME || (ttl !== NO_TTL && this.now < ldt))) {
-        values[ord] = new ViewCell(ord, this.bigTs(ts), ttl, ldt, buf, offset, length, -1, 0);
-        this.exists = true;
-      }
-      return pos;
-    }
     let cdel = del;
     if (hasComplexDeletion) {
       const d = timestampAt(buf, pos, l);
