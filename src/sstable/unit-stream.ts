@@ -10,7 +10,7 @@
  */
 import { AgentError } from '../errors.js';
 import { Cursor, NEED_MORE } from './cursor.js';
-import type { DataSource } from './io/data-source.js';
+import type { DataChunk, DataSource } from './io/data-source.js';
 import type { SSTableEvent } from './model.js';
 
 export interface ReadOptions {
@@ -52,6 +52,8 @@ const BRIDGE_BYTES = 4096;
  */
 export const MAX_BATCH = 128;
 
+const NO_CHUNK = new Uint8Array(0);
+
 /** At a partition boundary: has the range (or the data) ended? */
 export function rangeEnded(c: Cursor, stopAt: number): boolean {
   return c.offset >= stopAt || (c.final && c.remaining === 0);
@@ -65,96 +67,118 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
   const start = opts.start ?? 0;
   const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
   if (start >= stopAt) return;
+  const verify = opts.verifyChecksums ?? true;
+  const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
+  const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
+  // The cursor is made and the chunk iterator closed here, not in the decoding loop's own function:
+  // that loop is what V8 optimises while the first range runs, and its optimised code is discarded
+  // (and compiled again, once per isolate) when it reaches a property access or a call it had not
+  // made before being optimised: `iterator.return`, first made at the end of the first range, or
+  // anything before the loop, run again when the next range starts (even making an array literal).
+  // One more generator costs a few promise steps per batch.
   const c = new Cursor(source.path);
-  let started = false;
-  const pending: Uint8Array[] = [];
+  try {
+    const first = await iterator.next();
+    if (first.done === true) c.final = true;
+    else {
+      c.base = first.value.offset;
+      c.feed([first.value.bytes]);
+      c.discardTo(start);
+    }
+    // the chunks that a structure larger than a chunk needs, collected: made an array of objects at
+    // once (an empty literal is an array of small integers until its first push, which the loop,
+    // having seen only arrays of objects, would take for a new kind of array)
+    const pending: Uint8Array[] = [NO_CHUNK];
+    pending.length = 0;
+    yield* decodeChunks(c, decoder, iterator, stopAt, pending);
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/**
+ * decodeUnits' loop, from the first chunk on (fed by decodeUnits): decode what is fed, then feed more.
+ * Before the loop, only assignments of constants (see decodeUnits).
+ */
+async function* decodeChunks<T>(c: Cursor, decoder: UnitDecoder<T>, iterator: AsyncIterator<DataChunk>, stopAt: number, pending: Uint8Array[]): AsyncGenerator<T[]> {
   let pendingBytes = 0;
   /** the chunk whose first BRIDGE_BYTES were fed behind the previous chunk's unread tail of bridgeTail bytes */
   let bridge: Uint8Array | null = null;
   let bridgeTail = 0;
   let needUpTo = -1;
-  const verify = opts.verifyChecksums ?? true;
-  const chunkOpts = opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal };
-  const iterator = source.chunks(chunkOpts)[Symbol.asyncIterator]();
   let done = false;
   /** whether the data read so far ends inside a partition */
   let inside = false;
-  const truncated = (): AgentError => new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: source.path, offset: c.offset });
-  try {
-    while (!done) {
+  const truncated = (): AgentError => new AgentError('E_TRUNCATED', 'Data.db ends inside a partition', { file: c.file, offset: c.offset });
+  for (;;) {
+    needUpTo = -1;
+    let batch: T[] = [];
+    for (;;) {
+      if (batch.length >= MAX_BATCH) {
+        yield batch;
+        batch = [];
+      }
+      if (bridge !== null && c.pos >= bridgeTail) {
+        c.adopt(bridge, c.pos - bridgeTail);
+        bridge = null;
+      }
+      const mark = c.pos;
+      const before = batch.length;
+      try {
+        if (!decoder.step(c, batch, stopAt)) {
+          done = true;
+          break;
+        }
+      } catch (e) {
+        if (e === NEED_MORE) {
+          c.pos = mark;
+          batch.length = before;
+          if (bridge !== null) {
+            // larger than the copied bytes: stitch the rest of the chunk on, as without a bridge
+            c.feed([bridge.subarray(BRIDGE_BYTES)]);
+            bridge = null;
+            continue;
+          }
+          needUpTo = NEED_MORE.upTo;
+          break;
+        }
+        if (e instanceof AgentError) throw e.withFile(c.file);
+        throw e;
+      }
+    }
+    if (batch.length > 0) yield batch;
+    // asked after every chunk, not once after the loop: a call first made at the end of the first
+    // range would discard the optimised loop that each later range runs (see Cursor.need)
+    inside = decoder.insidePartition();
+    if (done) break;
+    if (c.final) throw truncated();
+    // the next chunk, or as many as the structure that did not fit needs
+    for (;;) {
       const next = await iterator.next();
       if (next.done === true) {
         c.final = true;
-      } else {
-        const chunk = next.value;
-        if (!started) {
-          c.base = chunk.offset;
-          c.feed([chunk.bytes]);
-          c.discardTo(start);
-          started = true;
-        } else {
-          pending.push(chunk.bytes);
-          pendingBytes += chunk.bytes.length;
-          // A structure larger than a chunk: collect until it fits, then stitch once.
-          if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
-          const tail = c.remaining;
-          const bridged = pending.length === 1 && tail > 0 && tail < BRIDGE_BYTES && chunk.bytes.length > 2 * BRIDGE_BYTES;
-          if (bridged) {
-            // The structure straddling the two chunks is decoded in a copy of the tail and the chunk's
-            // first bytes; decoding then goes on in the chunk itself (Cursor.adopt), uncopied.
-            bridge = chunk.bytes;
-            bridgeTail = tail;
-          }
-          // one call for both cases: the unbridged one is rare, and optimised code that reaches a call
-          // never made before is discarded (see Cursor.need)
-          c.feed(bridged ? [chunk.bytes.subarray(0, BRIDGE_BYTES)] : pending);
-          pending.length = 0;
-          pendingBytes = 0;
-        }
+        break;
       }
-      needUpTo = -1;
-      let batch: T[] = [];
-      for (;;) {
-        if (batch.length >= MAX_BATCH) {
-          yield batch;
-          batch = [];
-        }
-        if (bridge !== null && c.pos >= bridgeTail) {
-          c.adopt(bridge, c.pos - bridgeTail);
-          bridge = null;
-        }
-        const mark = c.pos;
-        const before = batch.length;
-        try {
-          if (!decoder.step(c, batch, stopAt)) {
-            done = true;
-            break;
-          }
-        } catch (e) {
-          if (e === NEED_MORE) {
-            c.pos = mark;
-            batch.length = before;
-            if (bridge !== null) {
-              // larger than the copied bytes: stitch the rest of the chunk on, as without a bridge
-              c.feed([bridge.subarray(BRIDGE_BYTES)]);
-              bridge = null;
-              continue;
-            }
-            needUpTo = NEED_MORE.upTo;
-            break;
-          }
-          if (e instanceof AgentError) throw e.withFile(source.path);
-          throw e;
-        }
+      const chunk = next.value;
+      pending.push(chunk.bytes);
+      pendingBytes += chunk.bytes.length;
+      // A structure larger than a chunk: collect until it fits, then stitch once.
+      if (needUpTo >= 0 && c.base + c.end + pendingBytes < needUpTo) continue;
+      const tail = c.remaining;
+      const bridged = pending.length === 1 && tail > 0 && tail < BRIDGE_BYTES && chunk.bytes.length > 2 * BRIDGE_BYTES;
+      if (bridged) {
+        // The structure straddling the two chunks is decoded in a copy of the tail and the chunk's
+        // first bytes; decoding then goes on in the chunk itself (Cursor.adopt), uncopied.
+        bridge = chunk.bytes;
+        bridgeTail = tail;
       }
-      if (batch.length > 0) yield batch;
-      // asked after every chunk, not once after the loop: a call first made at the end of the first
-      // range would discard the optimised loop that each later range runs (see Cursor.need)
-      inside = decoder.insidePartition();
-      if (c.final && !done) throw truncated();
+      // one call for both cases: the unbridged one is rare, and optimised code that reaches a call
+      // never made before is discarded (see Cursor.need)
+      c.feed(bridged ? [chunk.bytes.subarray(0, BRIDGE_BYTES)] : pending);
+      pending.length = 0;
+      pendingBytes = 0;
+      break;
     }
-    if (inside) throw truncated();
-  } finally {
-    await iterator.return?.();
   }
+  if (inside) throw truncated();
 }
