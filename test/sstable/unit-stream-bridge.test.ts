@@ -2,11 +2,13 @@
  * The driver's bridge (unit-stream.ts): a structure straddling two large chunks is decoded in a small
  * stitched copy and decoding goes on in the next chunk itself. Events must not depend on where the
  * chunks are cut, including structures larger than the copied bytes (the full-stitch fallback) and
- * cuts that fall inside, right before or right after them.
+ * cuts that fall inside, right before or right after them. And the driver closes the chunk iterator
+ * however a read ends (it does so outside the decoding loop's own generator: see decodeUnits).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCqlSchema } from '../../src/schema/cql-ddl.js';
+import type { DataSource } from '../../src/sstable/io/data-source.js';
 import type { SSTableEvent } from '../../src/sstable/model.js';
 import { buildV2Layout } from '../../src/sstable/v2/layout.js';
 import { readV2 } from '../../src/sstable/v2/reader.js';
@@ -89,5 +91,61 @@ describe('unit-stream bridge over large chunks', () => {
     // chunks of 9000 bytes cut into many of the 6 KB values
     expect(await read(bytes, [9000])).toBe(want);
     expect(await read(bytes, [8200, 12_345, 9999])).toBe(want);
+  });
+
+  /** `src` whose chunk iterators count their `next` and `return` calls. */
+  function counted(src: DataSource): { src: DataSource; nexts: () => number; returns: () => number } {
+    let nexts = 0;
+    let returns = 0;
+    const wrapped: DataSource = {
+      ...src,
+      chunks(opts) {
+        const it = src.chunks(opts)[Symbol.asyncIterator]();
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: () => {
+              nexts++;
+              return it.next();
+            },
+            return: async () => {
+              returns++;
+              return (await it.return?.()) ?? { done: true, value: undefined };
+            },
+          }),
+        };
+      },
+    };
+    return { src: wrapped, nexts: () => nexts, returns: () => returns };
+  }
+
+  it('closes the chunk iterator once at the end, on an early stop and on a truncation error', async () => {
+    if (schema === undefined) throw new Error('no table');
+    const whole = counted(source(bytes, [20_000]));
+    let events = 0;
+    for await (const b of readV2(whole.src, buildV2Layout(schema, whole.src.path))) events += b.length;
+    expect(events).toBeGreaterThan(40 * 60);
+    expect(whole.returns()).toBe(1);
+
+    const early = counted(source(bytes, [20_000]));
+    for await (const b of readV2(early.src, buildV2Layout(schema, early.src.path))) if (b.length > 0) break;
+    expect(early.returns()).toBe(1);
+    expect(early.nexts()).toBeLessThan(3);
+
+    const cut = bytes.subarray(0, bytes.length - 100);
+    const truncated = counted(source(cut, [20_000]));
+    const read = async (): Promise<void> => {
+      for await (const b of readV2(truncated.src, buildV2Layout(schema, truncated.src.path))) void b;
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'E_TRUNCATED', location: { file: truncated.src.path } });
+    expect(truncated.returns()).toBe(1);
+  });
+
+  it('reads nothing, and opens no chunk iterator, for a range that starts at its end', async () => {
+    if (schema === undefined) throw new Error('no table');
+    const c = counted(source(bytes, [20_000]));
+    const out: SSTableEvent[] = [];
+    for await (const b of readV2(c.src, buildV2Layout(schema, c.src.path), { start: bytes.length, end: bytes.length })) out.push(...b);
+    expect(out).toEqual([]);
+    expect(c.nexts()).toBe(0);
   });
 });
