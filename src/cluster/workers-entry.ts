@@ -30,11 +30,12 @@ const port = parentPort;
 if (port === null) throw new AgentError('E_BAD_ARGUMENT', 'workers-entry.js must be started as a worker thread');
 
 /**
- * Batches leave by copy, never by transfer. A transfer detaches its ArrayBuffer, and the first detach
- * in an isolate invalidates V8's "no ArrayBuffer was ever detached" protector: from then on every
- * optimised typed-array access checks its buffer, and the decoder and the encoder are little else.
- * Copying the records (about one memcpy on each side) cost less than those checks: the workers' CPU
- * fell by 12% (docs/extract.md, "Session 10"). `--trace-protector-invalidation` shows a detach.
+ * Nothing is transferred. A transfer detaches its ArrayBuffer, and the first detach in an isolate
+ * invalidates V8's "no ArrayBuffer was ever detached" protector: from then on every optimised
+ * typed-array access checks its buffer, and the decoder and the encoder are little else (the workers'
+ * CPU fell by 12% without it: docs/extract.md, "Session 10"). The records' bytes leave in a
+ * SharedArrayBuffer (encodeRuns `shared`), which the message shares instead of copying; the rest is
+ * small and copied. `--trace-protector-invalidation` shows a detach.
  */
 const post = (m: FromWorker): void => port.postMessage(m);
 
@@ -198,7 +199,7 @@ class TableRun {
       let rows = 0;
       if (seekers.length > 0) {
         // the records of several row batches leave together, copied once (encode-batch.ts encodeRuns)
-        const runs = encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows });
+        const runs = encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows, shared: true });
         for await (const b of runs) {
           rows += b.count;
           await this.waitForCredit();

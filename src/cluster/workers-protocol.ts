@@ -2,10 +2,10 @@
  * Messages between the main thread (workers.ts) and decoding workers (workers-entry.ts).
  *
  * Output crosses the thread boundary ENCODED: one string holding a batch of records plus a Uint32Array
- * of record end offsets, or the records' bytes and their end offsets. Cloning row objects would cost
- * more than decoding them; a string or a byte array clones as one memcpy. Nothing is transferred: a
- * transfer detaches the buffer, and the first detach in an isolate makes every optimised typed-array
- * access of the worker check for detached buffers (workers-entry.ts).
+ * of record end offsets, or the records' bytes (in a SharedArrayBuffer, which the message shares) and
+ * their end offsets. Cloning row objects would cost more than decoding them; a string clones as one
+ * memcpy. Nothing is transferred: a transfer detaches the buffer, and the first detach in an isolate
+ * makes every optimised typed-array access of the worker check for detached buffers (workers-entry.ts).
  *
  * Flow control: a worker may have at most `maxInFlight` batches not yet acknowledged; the main thread
  * acknowledges a batch when its consumer takes it, so memory stays within

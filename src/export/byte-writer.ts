@@ -164,9 +164,14 @@ export class ByteWriter {
     return this.buf;
   }
 
-  /** The bytes written so far, as a fresh array the caller owns; the writer starts over. */
-  take(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
+  /**
+   * The bytes written so far, as a fresh array the caller owns; the writer starts over. `shared`: in
+   * a SharedArrayBuffer, which a worker posts to another thread without copying and without
+   * detaching anything (workers-entry.ts).
+   */
+  take(shared = false): Uint8Array {
+    const out = shared ? new Uint8Array(new SharedArrayBuffer(this.pos)) : this.buf.slice(0, this.pos);
+    if (shared) out.set(this.buf.subarray(0, this.pos));
     this.pos = 0;
     return out;
   }

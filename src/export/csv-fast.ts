@@ -38,8 +38,8 @@ export interface CsvBatchEncoder {
    * leave in one array, copied once.
    */
   append(rows: readonly CqlRow[], ends: Uint32Array, at: number): void;
-  /** The pending output (a fresh array the caller owns); the encoder starts over. */
-  take(): Uint8Array;
+  /** The pending output (a fresh array the caller owns; in a SharedArrayBuffer when `shared`); the encoder starts over. */
+  take(shared?: boolean): Uint8Array;
   readonly columns: readonly DmsColumn[];
   readonly stats: CsvStats;
 }
@@ -294,7 +294,7 @@ export function csvBatchEncoder(schema: TableSchema, opts: ExportOptions | Parti
       return w.take();
     },
     append,
-    take: () => w.take(),
+    take: (shared) => w.take(shared),
   };
 }
 
@@ -311,8 +311,10 @@ function viaStrings(schema: TableSchema, o: ExportOptions): CsvBatchEncoder {
       if (ends !== undefined) ends[at + i] = bytes;
     });
   };
-  const take = (): Uint8Array => {
-    const out = utf8Encoder.encode(text);
+  const take = (shared = false): Uint8Array => {
+    const encoded = utf8Encoder.encode(text);
+    const out = shared ? new Uint8Array(new SharedArrayBuffer(encoded.length)) : encoded;
+    if (shared) out.set(encoded);
     text = '';
     bytes = 0;
     return out;

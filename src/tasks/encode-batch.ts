@@ -5,7 +5,7 @@
  * bytes, problems and CSV figures.
  *
  * Pure: no I/O. The returned `bytes` and `ends` are fresh arrays the caller owns (a worker posts
- * them to the main thread).
+ * them to the main thread, the bytes in a SharedArrayBuffer).
  */
 import { csvBatchEncoder } from '../export/csv-fast.js';
 import type { CsvStats } from '../export/csv.js';
@@ -45,10 +45,19 @@ export interface BatchEncoder {
   readonly pendingRows: number;
   /** bytes appended since the last take */
   readonly pendingBytes: number;
-  /** The pending batch (fresh arrays the caller owns); the encoder starts over. */
-  take(): EncodedBatch;
+  /** The pending batch (fresh arrays the caller owns; the bytes in a SharedArrayBuffer when `shared`); the encoder starts over. */
+  take(shared?: boolean): EncodedBatch;
   /** figures of every record encoded so far (table-definition.json column lengths) */
   readonly stats: CsvStats;
+}
+
+export interface RunLimits {
+  /** a run ends once it holds this many bytes (default RECORD_RUN_BYTES) */
+  readonly bytes?: number;
+  /** or this many records (default: no limit) */
+  readonly rows?: number;
+  /** runs' bytes in SharedArrayBuffers, for a worker to post (workers-entry.ts) */
+  readonly shared?: boolean;
 }
 
 /** Default size of the runs encodeRuns makes (the main thread's runs, the workers' batches). */
@@ -60,15 +69,16 @@ export const RECORD_RUN_BYTES = 1 << 20;
  * batch (workers-entry.ts); in the main thread, the chunker passes runs of a quarter piece or more on
  * as they are, where it would join smaller ones into a new buffer.
  */
-export async function* encodeRuns(encoder: BatchEncoder, rows: AsyncIterable<readonly CqlRow[]>, limits: { readonly bytes?: number; readonly rows?: number } = {}): AsyncGenerator<EncodedBatch> {
+export async function* encodeRuns(encoder: BatchEncoder, rows: AsyncIterable<readonly CqlRow[]>, limits: RunLimits = {}): AsyncGenerator<EncodedBatch> {
   const maxBytes = limits.bytes ?? RECORD_RUN_BYTES;
   const maxRows = limits.rows ?? Number.POSITIVE_INFINITY;
+  const shared = limits.shared ?? false;
   for await (const batch of rows) {
     if (batch.length === 0) continue;
     encoder.append(batch);
-    if (encoder.pendingBytes >= maxBytes || encoder.pendingRows >= maxRows) yield encoder.take();
+    if (encoder.pendingBytes >= maxBytes || encoder.pendingRows >= maxRows) yield encoder.take(shared);
   }
-  if (encoder.pendingRows > 0) yield encoder.take();
+  if (encoder.pendingRows > 0) yield encoder.take(shared);
 }
 
 export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncoder {
@@ -110,8 +120,8 @@ export function batchEncoder(schema: TableSchema, o: ExportOptions): BatchEncode
     count += rows.length;
   };
 
-  const take = (): EncodedBatch => {
-    const out = { bytes: encoder.take(), ends: ends.slice(0, count), count, problems };
+  const take = (shared = false): EncodedBatch => {
+    const out = { bytes: encoder.take(shared), ends: ends.slice(0, count), count, problems };
     count = 0;
     problems = [];
     return out;
