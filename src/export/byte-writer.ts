@@ -120,6 +120,13 @@ function writeUint(o: Uint8Array, p: number, v: number, n: number): number {
   return end;
 }
 
+/** A copy of `b` in a SharedArrayBuffer of its size. */
+export function sharedCopy(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(b.length));
+  out.set(b);
+  return out;
+}
+
 export class ByteWriter {
   buf: Uint8Array;
   /** a view of `buf` for the writers that store 2 or 4 bytes at once (hex, uuid, long text and copies) */
@@ -170,8 +177,7 @@ export class ByteWriter {
    * detaching anything (workers-entry.ts).
    */
   take(shared = false): Uint8Array {
-    const out = shared ? new Uint8Array(new SharedArrayBuffer(this.pos)) : this.buf.slice(0, this.pos);
-    if (shared) out.set(this.buf.subarray(0, this.pos));
+    const out = shared ? sharedCopy(this.buf.subarray(0, this.pos)) : this.buf.slice(0, this.pos);
     this.pos = 0;
     return out;
   }

@@ -19,7 +19,7 @@ import { splitComposite } from '../sstable/composite.js';
 import { ViewCell, type Cell } from '../sstable/model.js';
 import { formatCqlType, jsonCellsDecoder, jsonRangeDecoder } from '../sstable/types/index.js';
 import { isMultiCell } from '../sstable/types/model.js';
-import { byteClasses, ByteWriter } from './byte-writer.js';
+import { byteClasses, ByteWriter, sharedCopy } from './byte-writer.js';
 import { createCsvStats, csvRowEncoder, utf8Length, type CsvStats } from './csv.js';
 import { complexWriter, type ComplexWriter } from './csv-fast-json.js';
 import { fieldWriter, type RawWriter } from './csv-fast-values.js';
@@ -313,8 +313,7 @@ function viaStrings(schema: TableSchema, o: ExportOptions): CsvBatchEncoder {
   };
   const take = (shared = false): Uint8Array => {
     const encoded = utf8Encoder.encode(text);
-    const out = shared ? new Uint8Array(new SharedArrayBuffer(encoded.length)) : encoded;
-    if (shared) out.set(encoded);
+    const out = shared ? sharedCopy(encoded) : encoded;
     text = '';
     bytes = 0;
     return out;

@@ -98,7 +98,7 @@ export async function* decodeUnits<T = SSTableEvent>(source: DataSource, decoder
 
 /**
  * decodeUnits' loop, from the first chunk on (fed by decodeUnits): decode what is fed, then feed more.
- * Before the loop, only assignments of constants (see decodeUnits).
+ * Before the loop, only constants and a closure (see decodeUnits).
  */
 async function* decodeChunks<T>(c: Cursor, decoder: UnitDecoder<T>, iterator: AsyncIterator<DataChunk>, stopAt: number, pending: Uint8Array[]): AsyncGenerator<T[]> {
   let pendingBytes = 0;

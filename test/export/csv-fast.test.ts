@@ -297,5 +297,26 @@ describe('ByteWriter', () => {
     w.ascii('x');
     expect(Buffer.from(w.take()).toString()).toBe('x');
     expect(Buffer.from(a).toString()).toBe('héllo, wörld 😀 \ufffd');
+    // shared: in a SharedArrayBuffer of exactly its size, for a worker to post without a copy
+    w.ascii('yz');
+    const s = w.take(true);
+    expect(s.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(s.buffer.byteLength).toBe(2);
+    expect(Buffer.from(s).toString()).toBe('yz');
+    expect(w.take().length).toBe(0);
+  });
+
+  it('hands out the records in a SharedArrayBuffer when asked, in the string path too', () => {
+    const schema = parseCqlSchema('CREATE TABLE ks.t (k int PRIMARY KEY, v text);').tables[0] as TableSchema;
+    const rows: CqlRow[] = [{ partitionKey: new Uint8Array([0, 0, 0, 7]), clustering: [], values: [null, { column: 1, timestamp: 1n, ttl: 0, localDeletionTime: NO_DELETION_TIME, value: te.encode('a,b'), path: null }] }];
+    // a non-ASCII delimiter takes the string encoder (viaStrings)
+    for (const o of [resolveExportOptions(), resolveExportOptions({ csv: { delimiter: '§' } })]) {
+      const enc = csvBatchEncoder(schema, o);
+      const plain = enc.encode(rows);
+      enc.append(rows, new Uint32Array(1), 0);
+      const shared = enc.take(true);
+      expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Buffer.from(shared).equals(Buffer.from(plain))).toBe(true);
+    }
   });
 });

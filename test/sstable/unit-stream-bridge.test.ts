@@ -93,13 +93,15 @@ describe('unit-stream bridge over large chunks', () => {
     expect(await read(bytes, [8200, 12_345, 9999])).toBe(want);
   });
 
-  /** `src` whose chunk iterators count their `next` and `return` calls. */
-  function counted(src: DataSource): { src: DataSource; nexts: () => number; returns: () => number } {
+  /** `src` counting its `chunks` calls and its chunk iterators' `next` and `return` calls. */
+  function counted(src: DataSource): { src: DataSource; iterations: () => number; nexts: () => number; returns: () => number } {
+    let iterations = 0;
     let nexts = 0;
     let returns = 0;
     const wrapped: DataSource = {
       ...src,
       chunks(opts) {
+        iterations++;
         const it = src.chunks(opts)[Symbol.asyncIterator]();
         return {
           [Symbol.asyncIterator]: () => ({
@@ -115,7 +117,7 @@ describe('unit-stream bridge over large chunks', () => {
         };
       },
     };
-    return { src: wrapped, nexts: () => nexts, returns: () => returns };
+    return { src: wrapped, iterations: () => iterations, nexts: () => nexts, returns: () => returns };
   }
 
   it('closes the chunk iterator once at the end, on an early stop and on a truncation error', async () => {
@@ -146,6 +148,7 @@ describe('unit-stream bridge over large chunks', () => {
     const out: SSTableEvent[] = [];
     for await (const b of readV2(c.src, buildV2Layout(schema, c.src.path), { start: bytes.length, end: bytes.length })) out.push(...b);
     expect(out).toEqual([]);
+    expect(c.iterations()).toBe(0);
     expect(c.nexts()).toBe(0);
   });
 });
