@@ -24,9 +24,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MC_SCHEMA, MC_TABLE_DIR, NOW_IN_SEC } from './bench-set.js';
 import { csvBatchEncoder } from '../src/export/csv-fast.js';
 import { resolveExportOptions } from '../src/export/options.js';
 import type { CqlRow } from '../src/merge/rows.js';
@@ -37,15 +37,8 @@ import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sst
 import { batchEncoder } from '../src/tasks/encode-batch.js';
 import { applyV8Tuning } from '../src/util/v8-tuning.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
-const DIR = join(projectRoot, '..', 'shared', 'bench', 'mc-lz4-mixed', 'bench', 'events_mixed-61eac2c44d0411e8b3379579ee5f66fb');
-const SCHEMA = `CREATE TABLE bench.events_mixed (
-    id uuid, ts timestamp,
-    title text, qty int, total bigint, price double, active boolean,
-    tags set<text>, attrs map<text, int>, payload blob,
-    PRIMARY KEY (id, ts))`;
-const NOW_IN_SEC = 1_700_000_000;
+const DIR = MC_TABLE_DIR;
+const SCHEMA = MC_SCHEMA;
 /** decoder batches of rows per repetition (128 rows each) */
 const BATCHES = 16;
 const WARMUP = 150;

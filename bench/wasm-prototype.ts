@@ -21,26 +21,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MC_SCHEMA, MC_TABLE_DIR, NOW_IN_SEC, PROJECT_ROOT, REF_MBPS } from './bench-set.js';
 import { csvBatchEncoder } from '../src/export/csv-fast.js';
 import { resolveExportOptions } from '../src/export/options.js';
 import { parseCqlSchema } from '../src/schema/cql-ddl.js';
 import { listSSTables } from '../src/sstable/io/descriptor.js';
 import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../src/sstable/table.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = existsSync(join(here, '..', 'package.json')) ? resolve(here, '..') : resolve(here, '..', '..');
-const DIR = join(projectRoot, '..', 'shared', 'bench', 'mc-lz4-mixed', 'bench', 'events_mixed-61eac2c44d0411e8b3379579ee5f66fb');
-const SOURCE = join(projectRoot, 'bench', 'wasm-prototype', 'proto.c');
-const SCHEMA = `CREATE TABLE bench.events_mixed (
-    id uuid, ts timestamp,
-    title text, qty int, total bigint, price double, active boolean,
-    tags set<text>, attrs map<text, int>, payload blob,
-    PRIMARY KEY (id, ts))`;
-const REF_MBPS = 83.3;
-const NOW_IN_SEC = 1_700_000_000;
+const DIR = MC_TABLE_DIR;
+const SOURCE = join(PROJECT_ROOT, 'bench', 'wasm-prototype', 'proto.c');
+const SCHEMA = MC_SCHEMA;
 const PAGE = 65536;
 
 /** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it). */
