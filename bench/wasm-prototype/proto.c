@@ -134,86 +134,108 @@ static inline void jsonstr(const u8 *b, size_t n) {
 static size_t vs[6], vl[6]; static int has[6];
 static size_t cpath[2][64], cpl[2][64], cval[2][64], cvl[2][64]; static int cn[2];
 
-long run(const u8 *data, size_t len, u8 *dst) {
+// Resumable: feed() decodes the complete structures of data[0..len) and stops before the first one
+// that does not fit (unless `final`); consumed() is where it stopped, and the caller passes that tail
+// again in front of the next bytes. The partition being read is kept across calls (its key copied).
+static int inPart; static u8 keyCopy[65536];
+static size_t consumedAt;
+static const int fixed[6] = {1, -1, 8, 4, -1, 8};
+
+long feed(const u8 *data, size_t len, u8 *dst, int final) {
   buf = data; end_ = len; pos = 0; out = dst; op = 0;
   long rows = 0;
-  static const int fixed[6] = {1, -1, 8, 4, -1, 8};
-  while (pos < end_) {
-    size_t klen = (size_t)buf[pos] << 8 | buf[pos + 1]; pos += 2;
-    const u8 *key = buf + pos; pos += klen;
-    pos += 4; int64_t pdel = be64(buf + pos); pos += 8;
-    if (pdel != INT64_MIN) return -8; // partition deletions: not in the prototype
-    for (;;) {
-      u8 flags = buf[pos++];
-      if (flags & 0x01) break;
-      if (flags & 0x02) return -1; // markers: not in the prototype
-      if (flags & 0x80) pos++;
-      // clustering: one fixed 8-byte value, header 0
-      if (buf[pos++] != 0) return -2;
-      const u8 *ck = buf + pos; pos += 8;
-      uint64_t rowSize = uvint(); size_t rowEnd = pos + rowSize; uvint();
-      int64_t rowTs = INT64_MIN;
-      if (flags & 0x04) { rowTs = minTs + (int64_t)uvint(); if (flags & 0x08) { uvint(); uvint(); return -3; } }
-      if (flags & 0x10) return -4;
-      uint32_t missing = 0;
-      if (!(flags & 0x20)) missing = (uint32_t)uvint();
-      int exists = rowTs != INT64_MIN;
-      for (int i = 0; i < 8; i++) {
-        if ((missing >> i) & 1) { if (i < 6) has[i] = 0; else cn[i - 6] = 0; continue; }
-        if (i < 6) {
-          u8 cf = buf[pos++];
-          if (!(cf & 0x08)) uvint();
-          if (!(cf & 0x10) && (cf & 0x03)) return -5;
-          size_t l = 0;
-          if (!(cf & 0x04)) { if (fixed[i] >= 0) l = fixed[i]; else l = uvint(); }
-          vs[i] = pos; vl[i] = l; has[i] = 1; pos += l; exists = 1;
-        } else {
-          int64_t cdel = INT64_MIN;
-          if (flags & 0x40) { cdel = minTs + (int64_t)uvint(); uvint(); }
-          uint64_t count = uvint(); int n = 0;
-          for (uint64_t k = 0; k < count; k++) {
-            u8 cf = buf[pos++];
-            int64_t ts = rowTs;
-            if (!(cf & 0x08)) ts = minTs + (int64_t)uvint();
-            if (!(cf & 0x10) && (cf & 0x03)) return -6;
-            size_t pl = uvint(); size_t pp = pos; pos += pl;
-            size_t l = 0; if (!(cf & 0x04)) l = uvint();
-            if (ts > cdel && n < 64) { cpath[i - 6][n] = pp; cpl[i - 6][n] = pl; cval[i - 6][n] = pos; cvl[i - 6][n] = l; n++; }
-            pos += l;
-          }
-          cn[i - 6] = n; if (n) exists = 1;
-        }
-      }
-      if (pos != rowEnd) return -7;
-      if (!exists) continue;
-      rows++;
-      uuid(key); out[op++] = ',';
-      timestamp(ck); out[op++] = ',';
-      // active
-      if (has[0]) { if (buf[vs[0]]) { memcpy(out + op, "true", 4); op += 4; } else { memcpy(out + op, "false", 5); op += 5; } } else nullf();
-      out[op++] = ',';
-      // attrs map<text,int>
-      if (cn[0]) { out[op++] = '"'; out[op++] = '['; for (int k = 0; k < cn[0]; k++) { if (k) out[op++] = ','; out[op++] = '['; jsonstr(buf + cpath[0][k], cpl[0][k]); out[op++] = ','; digits(be32(buf + cval[0][k])); out[op++] = ']'; } out[op++] = ']'; out[op++] = '"'; } else nullf();
-      out[op++] = ',';
-      // payload
-      if (has[1]) { out[op++] = '0'; out[op++] = 'x'; hex(buf + vs[1], vl[1]); } else nullf();
-      out[op++] = ',';
-      // price
-      if (has[2]) { union { uint64_t u; double d; } x; x.u = (uint64_t)be64(buf + vs[2]); dbl(x.d); } else nullf();
-      out[op++] = ',';
-      if (has[3]) digits(be32(buf + vs[3])); else nullf();
-      out[op++] = ',';
-      // tags set<text>
-      if (cn[1]) { out[op++] = '"'; out[op++] = '['; for (int k = 0; k < cn[1]; k++) { if (k) out[op++] = ','; jsonstr(buf + cpath[1][k], cpl[1][k]); } out[op++] = ']'; out[op++] = '"'; } else nullf();
-      out[op++] = ',';
-      if (has[4]) csvtext(buf + vs[4], vl[4]); else nullf();
-      out[op++] = ',';
-      if (has[5]) digits(be64(buf + vs[5])); else nullf();
-      out[op++] = '\n';
+  for (;;) {
+    consumedAt = pos;
+    if (!inPart) {
+      if (pos + 2 > end_) return rows;
+      size_t klen = (size_t)buf[pos] << 8 | buf[pos + 1];
+      if (pos + 2 + klen + 12 > end_) return rows;
+      memcpy(keyCopy, buf + pos + 2, klen);
+      pos += 2 + klen + 4;
+      int64_t pdel = be64(buf + pos); pos += 8;
+      if (pdel != INT64_MIN) return -8; // partition deletions: not in the prototype
+      inPart = 1;
+      continue;
     }
+    if (pos + (final ? 1 : 32) > end_) { if (!final || pos >= end_) return rows; }
+    u8 flags = buf[pos++];
+    if (flags & 0x01) { inPart = 0; continue; }
+    if (flags & 0x02) return -1; // markers: not in the prototype
+    if (flags & 0x80) pos++;
+    // clustering: one fixed 8-byte value, header 0
+    if (buf[pos++] != 0) return -2;
+    const u8 *ck = buf + pos; pos += 8;
+    uint64_t rowSize = uvint(); size_t rowEnd = pos + rowSize;
+    if (rowEnd > end_) { pos = consumedAt; return rows; }
+    uvint();
+    int64_t rowTs = INT64_MIN;
+    if (flags & 0x04) { rowTs = minTs + (int64_t)uvint(); if (flags & 0x08) return -3; }
+    if (flags & 0x10) return -4;
+    uint32_t missing = 0;
+    if (!(flags & 0x20)) missing = (uint32_t)uvint();
+    int exists = rowTs != INT64_MIN;
+    for (int i = 0; i < 8; i++) {
+      if ((missing >> i) & 1) { if (i < 6) has[i] = 0; else cn[i - 6] = 0; continue; }
+      if (i < 6) {
+        u8 cf = buf[pos++];
+        if (!(cf & 0x08)) uvint();
+        if (!(cf & 0x10) && (cf & 0x03)) return -5;
+        size_t l = 0;
+        if (!(cf & 0x04)) { if (fixed[i] >= 0) l = fixed[i]; else l = uvint(); }
+        vs[i] = pos; vl[i] = l; has[i] = 1; pos += l; exists = 1;
+      } else {
+        int64_t cdel = INT64_MIN;
+        if (flags & 0x40) { cdel = minTs + (int64_t)uvint(); uvint(); }
+        uint64_t count = uvint(); int n = 0;
+        for (uint64_t k = 0; k < count; k++) {
+          u8 cf = buf[pos++];
+          int64_t ts = rowTs;
+          if (!(cf & 0x08)) ts = minTs + (int64_t)uvint();
+          if (!(cf & 0x10) && (cf & 0x03)) return -6;
+          size_t pl = uvint(); size_t pp = pos; pos += pl;
+          size_t l = 0; if (!(cf & 0x04)) l = uvint();
+          if (ts > cdel && n < 64) { cpath[i - 6][n] = pp; cpl[i - 6][n] = pl; cval[i - 6][n] = pos; cvl[i - 6][n] = l; n++; }
+          pos += l;
+        }
+        cn[i - 6] = n; if (n) exists = 1;
+      }
+    }
+    if (pos != rowEnd) return -7;
+    if (!exists) continue;
+    rows++;
+    uuid(keyCopy); out[op++] = ',';
+    timestamp(ck); out[op++] = ',';
+    // active
+    if (has[0]) { if (buf[vs[0]]) { memcpy(out + op, "true", 4); op += 4; } else { memcpy(out + op, "false", 5); op += 5; } } else nullf();
+    out[op++] = ',';
+    // attrs map<text,int>
+    if (cn[0]) { out[op++] = '"'; out[op++] = '['; for (int k = 0; k < cn[0]; k++) { if (k) out[op++] = ','; out[op++] = '['; jsonstr(buf + cpath[0][k], cpl[0][k]); out[op++] = ','; digits(be32(buf + cval[0][k])); out[op++] = ']'; } out[op++] = ']'; out[op++] = '"'; } else nullf();
+    out[op++] = ',';
+    // payload
+    if (has[1]) { out[op++] = '0'; out[op++] = 'x'; hex(buf + vs[1], vl[1]); } else nullf();
+    out[op++] = ',';
+    // price
+    if (has[2]) { union { uint64_t u; double d; } x; x.u = (uint64_t)be64(buf + vs[2]); dbl(x.d); } else nullf();
+    out[op++] = ',';
+    if (has[3]) digits(be32(buf + vs[3])); else nullf();
+    out[op++] = ',';
+    // tags set<text>
+    if (cn[1]) { out[op++] = '"'; out[op++] = '['; for (int k = 0; k < cn[1]; k++) { if (k) out[op++] = ','; jsonstr(buf + cpath[1][k], cpl[1][k]); } out[op++] = ']'; out[op++] = '"'; } else nullf();
+    out[op++] = ',';
+    if (has[4]) csvtext(buf + vs[4], vl[4]); else nullf();
+    out[op++] = ',';
+    if (has[5]) digits(be64(buf + vs[5])); else nullf();
+    out[op++] = '\n';
   }
-  return rows;
 }
+
+/** The whole decompressed Data.db at once. */
+long run(const u8 *data, size_t len, u8 *dst) {
+  inPart = 0;
+  return feed(data, len, dst, 1);
+}
+
+size_t consumed(void) { return consumedAt; }
 
 void init(void) {
   for (int i = 0; i < 256; i++) HEX16[i] = (uint16_t)(HEXD[i >> 4] | HEXD[i & 15] << 8);
