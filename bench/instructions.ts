@@ -119,7 +119,9 @@ function counted(mode: Mode, reps: number): { instructions: number; rows: number
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { modes: { type: 'string', default: MODES.join(',') }, child: { type: 'string' }, reps: { type: 'string', default: '10' } } });
   if (values.child !== undefined) {
-    await child(values.child as Mode, Number(values.reps));
+    const mode = MODES.find((m) => m === values.child);
+    if (mode === undefined) throw new Error(`unknown mode ${values.child}`);
+    await child(mode, Number(values.reps));
     return;
   }
   if (!existsSync(DIR)) {
