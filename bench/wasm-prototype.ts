@@ -12,9 +12,10 @@
  * optimised code), and touches the output memory for the first time; later passes are the steady
  * state, as in the reference figures (median of passes 4-8).
  *
- * Then `--passes` whole processes (children run with `--stream-child`): Node starts, opens the SSTable, sends each
- * decompressed chunk through the prototype (feed(), behind the unconsumed tail of the chunk before),
- * and writes and hashes the records in one file; timed from spawn to exit, their SHA-256 checked
+ * Then `--passes` whole processes (children run with `--stream-child`): Node starts, opens the
+ * SSTable, sends each decompressed chunk through the prototype (feed(), behind the unconsumed tail of
+ * the chunk before), and writes and hashes the records in one file; timed from spawn to exit, their
+ * SHA-256 checked
  * against the project's records. Not an extraction (no LOAD files, manifest, DMS JSON, CSV figures or
  * DynamoDB checks), but the same reading, decoding, encoding, writing and hashing of every byte.
  *
@@ -76,8 +77,8 @@ async function instantiate(module: Uint8Array, bytes: number): Promise<{ proto: 
 }
 
 /**
- * A whole-process run's child (`--stream-child <wasm> --out <file>`): a process as an extraction would run it with the prototype in place
- * of the TypeScript decoder and encoder: Node starts, the SSTable is opened, each decompressed chunk
+ * A whole-process run's child (`--stream-child <wasm> --out <file>`): a process as an extraction
+ * would run it with the prototype in place of the TypeScript decoder and encoder: Node starts, the SSTable is opened, each decompressed chunk
  * goes through the wasm (behind the unconsumed tail of the previous one), and the records are written
  * to `out` and hashed (SHA-256, as the local sink does). Prints the digest.
  */
