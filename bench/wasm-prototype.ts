@@ -15,9 +15,9 @@
  * Then `--passes` whole processes (children run with `--stream-child`): Node starts, opens the
  * SSTable, sends each decompressed chunk through the prototype (feed(), behind the unconsumed tail of
  * the chunk before), and writes and hashes the records in one file; timed from spawn to exit, their
- * SHA-256 checked
- * against the project's records. Not an extraction (no LOAD files, manifest, DMS JSON, CSV figures or
- * DynamoDB checks), but the same reading, decoding, encoding, writing and hashing of every byte.
+ * SHA-256 checked against the project's records. Not an extraction (no LOAD files, manifest, DMS
+ * JSON, CSV figures or DynamoDB checks), but the same reading, decoding, encoding, writing and
+ * hashing of every byte.
  *
  * Needs clang and lld (Debian packages clang, lld: wasm32 target and wasm-ld); without them, says so
  * and exits 0. docs/extract.md, "Session 11", has the figures and what they mean for issue 4.
