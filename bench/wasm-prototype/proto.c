@@ -242,7 +242,6 @@ void init(void) {
   for (int i = 0; i < 100; i++) { DIG2[2 * i] = '0' + i / 10; DIG2[2 * i + 1] = '0' + i % 10; }
 }
 size_t outLength(void) { return op; }
-long fallbackCount(void) { return fallbacks; }
 
 #ifdef NATIVE
 int main(int argc, char **argv) {
