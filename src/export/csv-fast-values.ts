@@ -152,33 +152,65 @@ const time: RawWriter = (w, b, s, e) => {
 const scanned = (raw: RawWriter, alphabet: string, delimiter: string): FieldWriter => ({ raw, scan: alphabet.includes(delimiter) });
 
 /**
- * The fast writer of a column's field, chosen by its declared rendering; null when every value goes
- * through the string path (counter, decimal, duration, IPv6-capable inet beyond IPv4, JSON columns).
+ * What a column's field is written as, chosen by its declared rendering: the one decision behind the
+ * fast writers here and the WebAssembly plan (src/wasm/plan.ts). `hex-prefix` is a blob's 0x-prefixed
+ * hex; `ts-space` / `ts-iso` the timestamp's two layouts.
  */
-export function fieldWriter(c: DmsColumn, o: TypeOptions, delimiter: string): FieldWriter | null {
+export type FieldKind =
+  | 'text' | 'hex-prefix' | 'hex' | 'int4' | 'int2' | 'int1' | 'bigint' | 'varint' | 'double' | 'float'
+  | 'uuid' | 'inet4' | 'bool' | 'ts-space' | 'ts-iso' | 'date' | 'time';
+
+/** The kind of a column's field; null when every value goes through the string path (counter, decimal, duration, JSON columns). */
+export function fieldKind(c: DmsColumn, o: TypeOptions): FieldKind | null {
   const t = c.cqlType;
-  if (c.render === 'hex') return scanned(blob(o.blobHexPrefix), HEX, delimiter);
-  if (t.kind === 'custom' || t.kind === 'columnToCollection') return scanned(blob(true), HEX, delimiter);
+  if (c.render === 'hex') return o.blobHexPrefix ? 'hex-prefix' : 'hex';
+  if (t.kind === 'custom' || t.kind === 'columnToCollection') return 'hex-prefix';
   if (t.kind !== 'native') return null;
   switch (t.name) {
-    case 'text': case 'ascii': return { raw: text, scan: false };
-    case 'blob': return scanned(blob(true), HEX, delimiter);
-    case 'int': return scanned(fixedInt(4), DIGITS, delimiter);
-    case 'smallint': return scanned(fixedInt(2), DIGITS, delimiter);
-    case 'tinyint': return scanned(fixedInt(1), DIGITS, delimiter);
+    case 'text': case 'ascii': return 'text';
+    case 'blob': return 'hex-prefix';
+    case 'int': return 'int4';
+    case 'smallint': return 'int2';
+    case 'tinyint': return 'int1';
+    case 'bigint': return 'bigint';
+    case 'varint': return 'varint';
+    case 'double': return 'double';
+    case 'float': return 'float';
+    case 'uuid': case 'timeuuid': return 'uuid';
+    case 'inet': return 'inet4';
+    case 'boolean': return 'bool';
+    case 'timestamp': return o.timestampFormat === 'iso' ? 'ts-iso' : 'ts-space';
+    case 'date': return 'date';
+    case 'time': return 'time';
+    default: return null;
+  }
+}
+
+/**
+ * The fast writer of a column's field (fieldKind); null when every value goes through the string
+ * path.
+ */
+export function fieldWriter(c: DmsColumn, o: TypeOptions, delimiter: string): FieldWriter | null {
+  const kind = fieldKind(c, o);
+  switch (kind) {
+    case null: return null;
+    case 'text': return { raw: text, scan: false };
+    case 'hex-prefix': return scanned(blob(true), HEX, delimiter);
+    case 'hex': return scanned(blob(false), HEX, delimiter);
+    case 'int4': return scanned(fixedInt(4), DIGITS, delimiter);
+    case 'int2': return scanned(fixedInt(2), DIGITS, delimiter);
+    case 'int1': return scanned(fixedInt(1), DIGITS, delimiter);
     case 'bigint': return scanned(bigint, DIGITS, delimiter);
     case 'varint': return scanned(varint, DIGITS, delimiter);
     case 'double': return scanned(double, DOUBLE, delimiter);
     case 'float': return scanned(float, DOUBLE, delimiter);
-    case 'uuid': case 'timeuuid': return scanned(uuid, UUID, delimiter);
-    case 'inet': return scanned(inet4, '.0123456789', delimiter);
-    case 'boolean': return { raw: bool(o.booleanText[0], o.booleanText[1]), scan: false };
-    case 'timestamp': return o.timestampFormat === 'iso'
-      ? scanned(timestamp(true), '-0123456789T:.Z', delimiter)
-      : scanned(timestamp(false), '-0123456789 :.', delimiter);
+    case 'uuid': return scanned(uuid, UUID, delimiter);
+    case 'inet4': return scanned(inet4, '.0123456789', delimiter);
+    case 'bool': return { raw: bool(o.booleanText[0], o.booleanText[1]), scan: false };
+    case 'ts-iso': return scanned(timestamp(true), '-0123456789T:.Z', delimiter);
+    case 'ts-space': return scanned(timestamp(false), '-0123456789 :.', delimiter);
     case 'date': return scanned(date(), DIGITS, delimiter);
     case 'time': return scanned(time, '0123456789:.', delimiter);
-    default: return null;
   }
 }
 
@@ -216,28 +248,51 @@ function jsonNumber(read: (b: Uint8Array, s: number) => number, n: number): RawW
 }
 
 /**
- * The JSON text writer of a collection element of type `t` (json-codec.ts rendering, then jsonText),
- * or null for element types that always take the string path (nested collections, decimals, ...).
+ * The kind of a collection element of type `t` as JSON text (json-codec.ts rendering, then jsonText):
+ * bigints, UUIDs, blobs (0x-prefixed), timestamps (ISO), dates, times and addresses are JSON strings;
+ * null for element types that always take the string path (nested collections, decimals, ...).
  */
-export function jsonElementWriter(t: CqlType): RawWriter | null {
-  if (t.kind === 'reversed') return jsonElementWriter(t.base);
+export function jsonElementKind(t: CqlType): FieldKind | null {
+  if (t.kind === 'reversed') return jsonElementKind(t.base);
   if (t.kind !== 'native') return null;
   switch (t.name) {
-    case 'text': case 'ascii': return (w, b, s, e) => w.jsonUtf8(b, s, e);
-    case 'int': return fixedInt(4);
-    case 'smallint': return fixedInt(2);
-    case 'tinyint': return fixedInt(1);
+    case 'text': case 'ascii': return 'text';
+    case 'int': return 'int4';
+    case 'smallint': return 'int2';
+    case 'tinyint': return 'int1';
+    case 'bigint': return 'bigint';
+    case 'varint': return 'varint';
+    case 'double': return 'double';
+    case 'float': return 'float';
+    case 'boolean': return 'bool';
+    case 'uuid': case 'timeuuid': return 'uuid';
+    case 'blob': return 'hex-prefix';
+    case 'timestamp': return 'ts-iso';
+    case 'date': return 'date';
+    case 'time': return 'time';
+    case 'inet': return 'inet4';
+    default: return null;
+  }
+}
+
+/** The JSON text writer of a collection element of type `t` (jsonElementKind), or null. */
+export function jsonElementWriter(t: CqlType): RawWriter | null {
+  switch (jsonElementKind(t)) {
+    case 'text': return (w, b, s, e) => w.jsonUtf8(b, s, e);
+    case 'int4': return fixedInt(4);
+    case 'int2': return fixedInt(2);
+    case 'int1': return fixedInt(1);
     case 'bigint': return quoted(bigint);
     case 'varint': return quoted(varint);
     case 'double': return jsonNumber(f64, 8);
     case 'float': return jsonNumber((b, s) => float32Shortest(f32(b, s)), 4);
-    case 'boolean': return jsonBool;
-    case 'uuid': case 'timeuuid': return quoted(uuid);
-    case 'blob': return quoted(blob(true));
-    case 'timestamp': return quoted(timestamp(true));
+    case 'bool': return jsonBool;
+    case 'uuid': return quoted(uuid);
+    case 'hex-prefix': return quoted(blob(true));
+    case 'ts-iso': return quoted(timestamp(true));
     case 'date': return quoted(date());
     case 'time': return quoted(time);
-    case 'inet': return quoted(inet4);
+    case 'inet4': return quoted(inet4);
     default: return null;
   }
 }

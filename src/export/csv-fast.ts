@@ -65,7 +65,8 @@ const utf8Encoder = new TextEncoder();
 /** the row argument of writeFields for the partition-key fields, which read only the key */
 const EMPTY_ROW: CqlRow = { partitionKey: new Uint8Array(0), clustering: [], values: [] };
 
-function isWellFormed(s: string): boolean {
+/** Well-formed UTF-16 (no lone surrogate): a null marker the byte-level encoder can compare as UTF-8. */
+export function isWellFormed(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff) {

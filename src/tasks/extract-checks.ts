@@ -38,6 +38,8 @@ export interface RowProblemChecker {
   /** the key and number columns: all the check reads unless the item may be too large */
   readonly narrow: ReadonlySet<string>;
   needsFullRow(recordLength: number): boolean;
+  /** needsFullRow(n) is 6 × n > budget */
+  readonly budget: number;
 }
 
 export function rowProblemChecker(schema: TableSchema, o: ExportOptions): RowProblemChecker {
@@ -60,7 +62,7 @@ export function rowProblemChecker(schema: TableSchema, o: ExportOptions): RowPro
     }
     return full(sub);
   };
-  return Object.assign(check, { narrow: new Set(narrow), needsFullRow });
+  return Object.assign(check, { narrow: new Set(narrow), needsFullRow, budget });
 }
 
 /** Key column types whose CSV text is short, never empty for a non-empty value, and an S or N attribute. */
@@ -70,21 +72,22 @@ const SAFE_KEY_ALPHABET = /^[^0-9a-fA-F\-+.:eETZ ]+$/;
 const DYNAMO_MAX_NUMBER = 9.9999999999999999999999999999999999999e125;
 const DYNAMO_MIN_NUMBER = 1e-130;
 
-/**
- * A byte-level pre-check: true when the row certainly has no DynamoDB problem, so that it need not be
- * rendered and checked (what costs most). False means "check it" (rowProblemChecker), not "it is bad".
- * It is true only when every key column is of a SAFE_KEY_TYPE with a non-empty value, every REALn value is
- * a finite number in DynamoDB's range, every NUMERIC value is short enough for 38 digits and its scale
- * keeps the exponent in range, and the record is small enough that the item cannot reach 400 KB.
- */
-export function rowCertainlyFine(schema: TableSchema, o: ExportOptions, check: RowProblemChecker): (row: CqlRow, recordLength: number) => boolean {
+/** What the byte-level pre-check reads of a table (rowCertainlyFine; src/wasm/plan.ts does the same check). */
+export interface FineCheckPlan {
+  /** every key column is of a SAFE_KEY_TYPE and the key separator cannot occur in their texts; if not, every row is checked */
+  readonly keysSafe: boolean;
+  /** REALn columns (ordinal in TableSchema.columns, width in bytes): a value must be finite and in DynamoDB's range */
+  readonly reals: readonly { readonly ordinal: number; readonly width: 4 | 8 }[];
+  /** NUMERIC columns: short enough for 38 digits (decimal: and a scale that keeps the exponent in range) */
+  readonly numerics: readonly { readonly ordinal: number; readonly decimal: boolean }[];
+}
+
+export function fineCheckPlan(schema: TableSchema, o: ExportOptions): FineCheckPlan {
   const keyCols = [...schema.partitionKey, ...schema.clustering];
   const keysSafe = SAFE_KEY_ALPHABET.test(o.keys.separator) && keyCols.every((c) => {
     const t = baseType(c.type);
     return t.kind === 'native' && SAFE_KEY_TYPES.has(t.name);
   });
-  if (!keysSafe) return () => false;
-  const composite = schema.partitionKey.length > 1;
   const decls = dmsColumns(schema, o.types);
   const byName = new Map(decls.map((d) => [d.name, d]));
   const reals: { ordinal: number; width: 4 | 8 }[] = [];
@@ -98,6 +101,20 @@ export function rowCertainlyFine(schema: TableSchema, o: ExportOptions, check: R
       numerics.push({ ordinal, decimal: t.kind === 'native' && t.name === 'decimal' });
     }
   });
+  return { keysSafe, reals, numerics };
+}
+
+/**
+ * A byte-level pre-check: true when the row certainly has no DynamoDB problem, so that it need not be
+ * rendered and checked (what costs most). False means "check it" (rowProblemChecker), not "it is bad".
+ * It is true only when every key column is of a SAFE_KEY_TYPE with a non-empty value, every REALn value is
+ * a finite number in DynamoDB's range, every NUMERIC value is short enough for 38 digits and its scale
+ * keeps the exponent in range, and the record is small enough that the item cannot reach 400 KB.
+ */
+export function rowCertainlyFine(schema: TableSchema, o: ExportOptions, check: RowProblemChecker): (row: CqlRow, recordLength: number) => boolean {
+  const { keysSafe, reals, numerics } = fineCheckPlan(schema, o);
+  if (!keysSafe) return () => false;
+  const composite = schema.partitionKey.length > 1;
   const nPartitionKey = schema.partitionKey.length;
   const nClustering = schema.clustering.length;
   const realOrdinals = Int32Array.from(reals, (r) => r.ordinal);

@@ -21,7 +21,7 @@ import { AgentError } from '../errors.js';
 import { bufferReclaimer } from '../util/reclaim.js';
 import type { DataRoot } from './extract-plan.js';
 import { batchEncoder, encodeRuns, RECORD_RUN_BYTES } from './encode-batch.js';
-import { dataBytesOf, encodedRows, sstableRowSource, type RecordSourceFactory, type RecordStream, type RowSourceOptions, type TableInput } from './extract-source.js';
+import { dataBytesOf, sstableRecords, type RecordSourceFactory, type RecordStream, type RowSourceOptions, type TableInput } from './extract-source.js';
 
 export const RANGE_DATA_BYTES = 4 * 1024 * 1024;
 /** batches a worker may have waiting for the consumer, and their size */
@@ -52,7 +52,7 @@ export function rangeCountFor(dataBytes: number, workers: number): number {
 
 /** The same plan in this thread (workers = 0). */
 function inThreadRecords(r: RecordReadOptions): RecordSourceFactory {
-  if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return encodedRows(sstableRowSource);
+  if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return sstableRecords();
   return (t, opts) => {
     const encoder = batchEncoder(t.schema, t.options);
     const rows = sequentialTableRows({

@@ -12,12 +12,15 @@ import type { TableLocation } from '../catalog/locate.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { meteredDataSource, onDiskChunkCost } from '../cluster/throttle.js';
 import type { WorkerNode } from '../cluster/workers-protocol.js';
-import type { CsvStats } from '../export/csv.js';
+import { mergeCsvStats, type CsvStats } from '../export/csv.js';
 import type { ExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
 import type { TableSchema } from '../schema/model.js';
-import { closeAll, tableRows, type OpenedSSTable } from '../sstable/table.js';
-import { batchEncoder, encodeRuns, type EncodedBatch } from './encode-batch.js';
+import { isV3 } from '../sstable/io/descriptor.js';
+import { buildV3Layout } from '../sstable/v3/layout.js';
+import { closeAll, decodeColumns, mergeOptionsFor, tableRows, type OpenedSSTable } from '../sstable/table.js';
+import { wasmRecords, type WasmRecordStream } from '../wasm/engine.js';
+import { batchEncoder, encodeRuns, type BatchEncoder, type EncodedBatch } from './encode-batch.js';
 
 export interface RowSourceOptions {
   readonly nowInSec: number;
@@ -61,21 +64,72 @@ export function encodedRows(rowSource: RowSourceFactory): RecordSourceFactory {
   };
 }
 
+/**
+ * The table's SSTables (every node), listed again and opened together (again if compaction removed a
+ * listed SSTable first); once open, each SSTable is read whole even if compaction deletes it meanwhile
+ * (catalog/open-table.ts). Their Data.db sources are metered for progress when `onDataBytes` is given:
+ * each chunk is read once, so the on-disk bytes of the chunks delivered are the progress. The caller
+ * closes `opened` (all of them, also when opening failed halfway).
+ */
+async function openForRead(loc: TableLocation, opts: RowSourceOptions, opened: OpenedSSTable[]): Promise<OpenedSSTable[]> {
+  const { sstables } = await openTableSSTables(loc.tableDirs, loc.keyspace ?? undefined, loc.table ?? undefined, { index: false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
+  opened.push(...sstables);
+  const onBytes = opts.onDataBytes;
+  return onBytes === undefined ? sstables : await Promise.all(sstables.map(async (t) => ({ ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), onBytes) })));
+}
+
 /** The default source: all SSTables of the table (every node), merged and reconciled. */
 export async function* sstableRowSource(loc: TableLocation, schema: TableSchema, opts: RowSourceOptions): AsyncGenerator<CqlRow[]> {
-  // Listed again and opened together (again if compaction removed a listed SSTable first); once open,
-  // each SSTable is read whole even if compaction deletes it meanwhile (catalog/open-table.ts).
   const opened: OpenedSSTable[] = [];
   try {
-    const { sstables } = await openTableSSTables(loc.tableDirs, loc.keyspace ?? undefined, loc.table ?? undefined, { index: false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
-    opened.push(...sstables);
-    // each chunk is read once here, so the on-disk bytes of the chunks delivered are the progress
-    const onBytes = opts.onDataBytes;
-    const read = onBytes === undefined ? sstables : await Promise.all(sstables.map(async (t) => ({ ...t, data: meteredDataSource(t.data, await onDiskChunkCost(t), onBytes) })));
+    const read = await openForRead(loc, opts, opened);
     yield* tableRows(read, schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
   } finally {
     await closeAll(opened);
   }
+}
+
+/** Which per-row path reads a table alone in one SSTable: the WebAssembly module where it covers the table (src/wasm), or TypeScript. */
+export type RowEngine = 'auto' | 'ts';
+
+/**
+ * The records of `sstableRowSource`'s rows, encoded in this thread: the same records, problems and
+ * CSV figures as `encodedRows(sstableRowSource)`. A table with a single 3.x SSTable is read through
+ * the WebAssembly module when it is built and covers the table (src/wasm/plan.ts); everything else,
+ * and every table with `engine` 'ts', through the TypeScript decoder, merge and encoder.
+ */
+export function sstableRecords(engine: RowEngine = 'auto'): RecordSourceFactory {
+  return (t, opts) => {
+    const encoder = batchEncoder(t.schema, t.options);
+    let module: WasmRecordStream | null = null;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const opened: OpenedSSTable[] = [];
+        try {
+          const read = await openForRead(t.loc, opts, opened);
+          const only = read.length === 1 && engine === 'auto' ? singleByModule(read[0] as OpenedSSTable, t, opts, encoder) : null;
+          if (only !== null) {
+            module = only;
+            yield* only;
+          } else {
+            yield* encodeRuns(encoder, tableRows(read, t.schema, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal }));
+          }
+        } finally {
+          await closeAll(opened);
+        }
+      },
+      stats: () => (module === null ? encoder.stats : mergeCsvStats(encoder.stats, module.figures())),
+    };
+  };
+}
+
+/** One SSTable through the WebAssembly module; null when it does not apply. */
+function singleByModule(t: OpenedSSTable, input: TableInput, opts: RowSourceOptions, encoder: BatchEncoder): WasmRecordStream | null {
+  const header = t.statistics.header;
+  if (!isV3(t.descriptor.version) || header === null) return null;
+  const layout = buildV3Layout(header, input.schema, decodeColumns(input.schema), t.data.path);
+  const merge = mergeOptionsFor(input.schema, t.statistics.partitioner, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
+  return wasmRecords(t.data, layout, input.schema, merge, input.options, encoder, opts.signal === undefined ? {} : { signal: opts.signal });
 }
 
 /** Total on-disk Data.db bytes of a table (the ETA denominator). */

@@ -91,6 +91,24 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     return this.state !== State.PartitionHeader;
   }
 
+  /**
+   * Continues inside a partition whose header (and static row) another decoder read: the next step
+   * decodes a row or marker of the partition with key `key`, deletion `partitionDel` and the open
+   * range tombstone `open` (I64_MIN: none). For src/wasm/engine.ts, which hands over single structures.
+   */
+  resume(key: Uint8Array, partitionDel: bigint, open: bigint): void {
+    this.rows.start(key);
+    this.partitionDel = partitionDel;
+    this.open = open;
+    this.outerDel = tsNumber(open > partitionDel ? open : partitionDel);
+    this.state = State.Unfiltered;
+  }
+
+  /** The open range tombstone's markedForDeleteAt (I64_MIN: none). */
+  openDeletion(): bigint {
+    return this.open;
+  }
+
   step(c: Cursor, out: CqlRow[], stopAt: number): boolean {
     const layout = this.layout;
     if (this.state === State.PartitionHeader) {
@@ -369,6 +387,16 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
  * (check liveRowsSupported first), in batches of about MAX_BATCH (unit-stream.ts).
  * @throws AgentError as readV3 does
  */
+/** The fused decoder itself, for drivers that feed it single structures (src/wasm/engine.ts). */
+export interface V3LiveRowsDecoder extends UnitDecoder<CqlRow> {
+  resume(key: Uint8Array, partitionDel: bigint, open: bigint): void;
+  openDeletion(): bigint;
+}
+
+export function v3LiveRowsDecoder(layout: V3Layout, merge: MergeOptions): V3LiveRowsDecoder {
+  return new V3LiveRows(layout, merge);
+}
+
 export function readV3LiveRows(source: DataSource, layout: V3Layout, merge: MergeOptions, opts: ReadOptions = {}): AsyncGenerator<CqlRow[]> {
   return decodeUnits(source, new V3LiveRows(layout, merge), opts);
 }
