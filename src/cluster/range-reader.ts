@@ -21,7 +21,12 @@ import { partitionerFromClass, type Partitioner } from '../merge/partitioner.js'
 import type { TableSchema } from '../schema/model.js';
 import { parseSummary } from '../sstable/io/summary.js';
 import type { EventBatches } from '../sstable/model.js';
-import { mergeOptionsFor, singleSSTableRows, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
+import type { ExportOptions } from '../export/options.js';
+import { isV3 } from '../sstable/io/descriptor.js';
+import { buildV3Layout } from '../sstable/v3/layout.js';
+import { decodeColumns, mergeOptionsFor, singleSSTableRows, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
+import type { BatchEncoder } from '../tasks/encode-batch.js';
+import { rowsModule, wasmRecords, type WasmReadOptions, type WasmRecordStream } from '../wasm/engine.js';
 import { FULL_RING, splitBySamples, splitEvenly, summarySeekIndex, tokenSpace, type TokenRange } from './ranges.js';
 
 /** Finds Data.db offsets of token bounds in one SSTable. */
@@ -124,6 +129,28 @@ async function* singleRangeRows(seeker: SSTableSeeker, schema: TableSchema, rang
   if (start >= end) return;
   const readOpts = signal === undefined ? { start, end } : { start, end, signal };
   yield* singleSSTableRows(seeker.table, schema, mergeOpts, readOpts) ?? mergeToCqlRows([sstableEvents(seeker.table, schema, readOpts)], mergeOpts);
+}
+
+/**
+ * One SSTable's slice of a range as records, through the WebAssembly module (src/wasm/engine.ts):
+ * what encodeRuns(encoder, singleRangeRows(...)) gives. Null when the module is not built or does not
+ * cover the table (then read it with rangeRows). `encoder` encodes the rows of the structures the
+ * module declines; the stream's `figures()` are those of the records it wrote.
+ */
+export async function moduleRangeRecords(seeker: SSTableSeeker, schema: TableSchema, range: TokenRange, o: ExportOptions, encoder: BatchEncoder, opts: TableReadOptions & Omit<WasmReadOptions, 'start' | 'end' | 'signal'>): Promise<WasmRecordStream | null> {
+  const t = seeker.table;
+  const header = t.statistics.header;
+  if (!isV3(t.descriptor.version) || header === null || rowsModule() === null) return null;
+  const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
+  const mergeOpts = mergeOptionsFor(schema, t.statistics.partitioner, opts);
+  const { start, end } = await seeker.slice(range, opts.signal);
+  return wasmRecords(t.data, layout, schema, mergeOpts, o, encoder, {
+    start, end: Math.max(start, end),
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(opts.shared === undefined ? {} : { shared: opts.shared }),
+    ...(opts.runBytes === undefined ? {} : { runBytes: opts.runBytes }),
+    ...(opts.runRows === undefined ? {} : { runRows: opts.runRows }),
+  });
 }
 
 /** rangeRows over several ranges, one after the other (the in-process, single-thread path). */

@@ -14,15 +14,15 @@ import { parentPort } from 'node:worker_threads';
 import { locateTable } from '../catalog/locate.js';
 import { resolveSchema } from '../catalog/schema.js';
 import { AgentError } from '../errors.js';
-import { csvRowEncoder, type CsvStats } from '../export/csv.js';
+import { createCsvStats, csvRowEncoder, mergeCsvStats, type CsvStats } from '../export/csv.js';
 import { jsonRowRenderer } from '../export/json-row.js';
 import { resolveExportOptions } from '../export/options.js';
 import type { CqlRow } from '../merge/rows.js';
-import type { TableSchema } from '../schema/model.js';
+import { selectStarColumns, type TableSchema } from '../schema/model.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { closeAll, type OpenedSSTable } from '../sstable/table.js';
 import { batchEncoder, encodeRuns } from '../tasks/encode-batch.js';
-import { SSTableSeeker, rangeRows } from './range-reader.js';
+import { moduleRangeRecords, SSTableSeeker, rangeRows } from './range-reader.js';
 import { meteredDataSource, onDiskChunkCost, throttleSSTable, TokenBucket } from './throttle.js';
 import { serializeError, type FromWorker, type ToWorker, type WorkerSetup } from './workers-protocol.js';
 
@@ -190,25 +190,33 @@ class TableRun {
   /** Runs tasks until `close`, posting the extraction's records (encode-batch.ts); returns the CSV figures. */
   private async runRecords(schema: TableSchema): Promise<CsvStats> {
     const setup = this.setup;
-    const encoder = batchEncoder(schema, resolveExportOptions(setup.exportOptions ?? {}));
+    const options = resolveExportOptions(setup.exportOptions ?? {});
+    const encoder = batchEncoder(schema, options);
     const readOpts = { nowInSec: setup.nowInSec, signal: this.abort.signal };
     const batchBytes = setup.batchBytes ?? Number.POSITIVE_INFINITY;
+    // the CSV figures of the records the WebAssembly module wrote (the encoder counts the others)
+    let moduleFigures = createCsvStats(selectStarColumns(schema).length);
     for (let task = await this.nextTask(); task !== null; task = await this.nextTask()) {
       const id = task.id;
       const seekers = await this.taskSeekers(task.group);
       let rows = 0;
       if (seekers.length > 0) {
-        // the records of several row batches leave together, copied once (encode-batch.ts encodeRuns)
-        const runs = encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows, shared: true });
+        // one SSTable: through the WebAssembly module where it covers the table (src/wasm/engine.ts);
+        // otherwise the records of several row batches leave together, copied once (encodeRuns)
+        const only = seekers.length === 1 ? await moduleRangeRecords(seekers[0] as SSTableSeeker, schema, task.range, options, encoder, {
+          nowInSec: setup.nowInSec, signal: this.abort.signal, shared: true, runBytes: Math.min(batchBytes, 1 << 30), runRows: setup.batchRows,
+        }) : null;
+        const runs = only ?? encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows, shared: true });
         for await (const b of runs) {
           rows += b.count;
           await this.waitForCredit();
           post({ kind: 'records', id, bytes: b.bytes, ends: b.ends, count: b.count, problems: b.problems, dataBytes: this.takeDataBytes() });
         }
+        if (only !== null) moduleFigures = mergeCsvStats(moduleFigures, only.figures());
       }
       post({ kind: 'done', id, rows });
     }
-    return encoder.stats;
+    return mergeCsvStats(encoder.stats, moduleFigures);
   }
 
   /**

@@ -129,6 +129,8 @@ export interface WasmReadOptions {
   readonly shared?: boolean;
   /** a run of records ends once it holds this many bytes (default RECORD_RUN_BYTES) */
   readonly runBytes?: number;
+  /** or this many records (default: no limit) */
+  readonly runRows?: number;
 }
 
 /** The records of a read; `figures()` is the CSV figures of the module's records (not the declined rows', which `fallback` counts). */
@@ -156,6 +158,8 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
   if (!isRowsExports(x)) throw new AgentError('E_INTERNAL', `${rowsModulePath() ?? 'rows.wasm'} lacks the functions this version drives (rebuild with npm run build)`);
   const fieldCount = selectStarColumns(schema).length;
   const runBytes = opts.runBytes ?? RECORD_RUN_BYTES;
+  // a run's records, at most: the module stops (OUT_FULL) when the ends it may write are used up
+  const runRows = Math.max(1, Math.min(ENDS_CAP, opts.runRows ?? ENDS_CAP));
   const shared = opts.shared ?? false;
   const start = opts.start ?? 0;
   const stopAt = Math.min(opts.end ?? source.uncompressedLength, source.uncompressedLength);
@@ -227,17 +231,22 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
     outCap += delta;
   };
 
-  /** The declined structure at inStart, through the TypeScript decoder and encoder; false = needs more bytes. */
+  /**
+   * The declined structure at inStart (or, at the end, the bytes the module found incomplete), through
+   * the TypeScript decoder and encoder; false = needs more bytes.
+   */
   const decline = (final: boolean, ready: EncodedBatch[]): boolean => {
     const offset = base + inStart;
     const c = new Cursor(source.path);
     c.feed([mem8.subarray(IN + inStart, IN + inEnd)]);
     c.base = offset;
     c.final = final;
-    const keyAt = x.partitionKey() >>> 0;
-    const key = mem8.slice(keyAt, keyAt + (x.partitionKeyLength() >>> 0));
-    const i64 = (lo: number, hi: number): bigint => BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-    decoder.resume(key, i64(x.partitionDeletionLo(), x.partitionDeletionHi()), i64(x.openDeletionLo(), x.openDeletionHi()));
+    if (x.insidePartition() !== 0) {
+      const keyAt = x.partitionKey() >>> 0;
+      const key = mem8.slice(keyAt, keyAt + (x.partitionKeyLength() >>> 0));
+      const i64 = (lo: number, hi: number): bigint => BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+      decoder.resume(key, i64(x.partitionDeletionLo(), x.partitionDeletionHi()), i64(x.openDeletionLo(), x.openDeletionHi()));
+    } else decoder.atPartitionStart();
     const rows: CqlRow[] = [];
     try {
       decoder.step(c, rows, stopAt);
@@ -264,16 +273,21 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
   const run = (final: boolean, ready: EncodedBatch[]): boolean => {
     for (;;) {
       const stopRel = Math.max(0, Math.min(0xffffffff, stopAt - (base + inStart)));
-      const status = x.feed(IN + inStart, inEnd - inStart, final ? 1 : 0, stopRel, OUT + outUsed, outCap - outUsed, ENDS + 4 * count, ENDS_CAP - count) as Status;
+      const status = x.feed(IN + inStart, inEnd - inStart, final ? 1 : 0, stopRel, OUT + outUsed, outCap - outUsed, ENDS + 4 * count, runRows - count) as Status;
       const n = x.records() >>> 0;
       const len = x.outLength() >>> 0;
       if (outUsed > 0) for (let i = (ENDS >>> 2) + count, e = i + n; i < e; i++) mem32[i] = (mem32[i] as number) + outUsed;
       count += n;
       outUsed += len;
       inStart += x.consumed() >>> 0;
-      if (outUsed >= runBytes) flush(ready);
+      if (outUsed >= runBytes || count >= runRows) flush(ready);
       switch (status) {
-        case Status.NeedMore: return false;
+        case Status.NeedMore:
+          // at the end, bytes the module found incomplete: the TypeScript decoder names what is cut off
+          if (!final || (inStart >= inEnd && x.insidePartition() === 0)) return false;
+          flush(ready);
+          if (!decline(true, ready)) return false;
+          break;
         case Status.RangeEnd: return true;
         case Status.OutFull:
           if (n > 0 || count > 0) flush(ready);

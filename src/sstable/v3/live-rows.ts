@@ -104,6 +104,11 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
     this.state = State.Unfiltered;
   }
 
+  /** The next step decodes a partition header (another decoder read up to a partition's end). */
+  atPartitionStart(): void {
+    this.state = State.PartitionHeader;
+  }
+
   /** The open range tombstone's markedForDeleteAt (I64_MIN: none). */
   openDeletion(): bigint {
     return this.open;
@@ -390,6 +395,7 @@ class V3LiveRows implements UnitDecoder<CqlRow> {
 /** The fused decoder itself, for drivers that feed it single structures (src/wasm/engine.ts). */
 export interface V3LiveRowsDecoder extends UnitDecoder<CqlRow> {
   resume(key: Uint8Array, partitionDel: bigint, open: bigint): void;
+  atPartitionStart(): void;
   openDeletion(): bigint;
 }
 
