@@ -25,6 +25,9 @@ typedef uint64_t u64;
 typedef int32_t i32;
 typedef uint32_t u32;
 
+// the small helpers are inlined: a call between wasm functions is not inlined by V8, and costs more
+// than most of them
+#define INLINE static inline __attribute__((always_inline))
 #define memcpy __builtin_memcpy
 #define memmove __builtin_memmove
 
@@ -70,6 +73,9 @@ static u8 SPECIAL[256];
 static u8 JSON_ESCAPED[256];
 /** the text writer copied a special byte (ByteWriter.special) */
 static int fieldSpecial;
+
+/** the fields of REALn columns (the DynamoDB pre-check reads their values) */
+static i32 realFields[MAX_COLS], nReals;
 
 // ---- figures (engine.ts reads them) ----
 static u32 maxBytes[MAX_COLS];
@@ -128,6 +134,8 @@ void init(const i32 *w) {
     SPECIAL[i] = i == '"' || i == '\r' || i == '\n' || i == delim;
     JSON_ESCAPED[i] = i < 0x20 || i == '"' || i == '\\' || i >= 0x80;
   }
+  nReals = 0;
+  for (int f = 0; f < nFields; f++) if ((fFlags[f] & (F_REAL4 | F_REAL8)) && fSource[f] == S_REGULAR) realFields[nReals++] = f;
   zeroLengthValues = 0; markerCollisions = 0; rowsOut = 0; inPart = 0; keyLen = 0; fieldSpecial = 0;
 }
 
@@ -151,7 +159,7 @@ u32 rowCount(void) { return rowsOut; }
 
 // ---- reading ----
 // A vint (§5.2): the first byte's leading ones count the extra bytes. 0 on success, -1 past `lim`.
-static inline int uvint(u32 *p, u32 lim, u64 *v) {
+INLINE int uvint(u32 *p, u32 lim, u64 *v) {
   if (*p >= lim) return -1;
   u8 b0 = in[*p];
   if (b0 < 0x80) { *v = b0; *p += 1; return 0; }
@@ -163,39 +171,48 @@ static inline int uvint(u32 *p, u32 lim, u64 *v) {
   *v = x;
   return 0;
 }
-static inline i32 be32(const u8 *b) { return (i32)((u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3]); }
-static inline i64 be64(const u8 *b) { return (i64)((u64)(u32)be32(b) << 32 | (u32)be32(b + 4)); }
+INLINE i32 be32(const u8 *b) { return (i32)((u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3]); }
+INLINE i64 be64(const u8 *b) { return (i64)((u64)(u32)be32(b) << 32 | (u32)be32(b + 4)); }
 
 // Eight bytes at a time (SWAR): yes/no answers, exact as such
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
-static inline u64 load64(const u8 *b) { u64 x; memcpy(&x, b, 8); return x; }
-static inline u64 zeroByte(u64 v) { return (v - ONES) & ~v & HIGHS; }
-static inline u64 hasByte(u64 x, u8 c) { return zeroByte(x ^ (ONES * c)); }
+INLINE u64 load64(const u8 *b) { u64 x; memcpy(&x, b, 8); return x; }
+INLINE u64 zeroByte(u64 v) { return (v - ONES) & ~v & HIGHS; }
+INLINE u64 hasByte(u64 x, u8 c) { return zeroByte(x ^ (ONES * c)); }
 /** some byte < n (n <= 128) */
-static inline u64 hasLess(u64 x, u8 n) { return (x - ONES * n) & ~x & HIGHS; }
+INLINE u64 hasLess(u64 x, u8 n) { return (x - ONES * n) & ~x & HIGHS; }
 
 // ---- writing (callers make room first) ----
-static inline void put(u8 c) { out[op++] = c; }
-static inline void putn(const u8 *b, u32 n) { memcpy(out + op, b, n); op += n; }
-static inline int declen(u32 v) {
+INLINE void put(u8 c) { out[op++] = c; }
+// Copies of a few bytes as loads and stores: memory.copy is a call out of the module in V8 (about
+// the cost of copying a hundred bytes), and most copies here are shorter
+INLINE void copyn(u8 *d, const u8 *s, u32 n) {
+  if (n > 64) { memcpy(d, s, n); return; }
+  for (; n >= 8; n -= 8, d += 8, s += 8) { u64 x; memcpy(&x, s, 8); memcpy(d, &x, 8); }
+  if (n >= 4) { u32 x; memcpy(&x, s, 4); memcpy(d, &x, 4); d += 4; s += 4; n -= 4; }
+  if (n >= 2) { uint16_t x; memcpy(&x, s, 2); memcpy(d, &x, 2); d += 2; s += 2; n -= 2; }
+  if (n) *d = *s;
+}
+INLINE void putn(const u8 *b, u32 n) { copyn(out + op, b, n); op += n; }
+INLINE int declen(u32 v) {
   if (v < 10000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : 4;
   return v < 1000000 ? (v < 100000 ? 5 : 6) : v < 10000000 ? 7 : 8;
 }
-static inline void uint_n(u32 v, int n) {
+INLINE void uint_n(u32 v, int n) {
   u32 q = op + n; op = q;
   while (n >= 2) { u32 h = v / 100; u32 r = (v - h * 100) * 2; out[--q] = DIG2[r + 1]; out[--q] = DIG2[r]; v = h; n -= 2; }
   if (n) out[--q] = (u8)('0' + v);
 }
 // ByteWriter.digits: |v| < 2^53 (17 bytes of room)
-static inline void digits(i64 v) {
+INLINE void digits(i64 v) {
   if (v < 0) { put('-'); v = -v; }
   if (v < 100000000) { uint_n((u32)v, declen((u32)v)); return; }
   i64 hi = v / 100000000; u32 lo = (u32)(v - hi * 100000000);
   uint_n((u32)hi, declen((u32)hi)); uint_n(lo, 8);
 }
 /** The hex digits of four bytes (b[0] in the low byte of v), in text order as a little-endian u64. */
-static inline u64 hex4(u32 v) {
+INLINE u64 hex4(u32 v) {
   u64 x = v;
   x = (x | (x << 16)) & 0x0000ffff0000ffffULL;
   x = (x | (x << 8)) & 0x00ff00ff00ff00ffULL;
@@ -203,21 +220,21 @@ static inline u64 hex4(u32 v) {
   u64 letters = ((n + 0x0606060606060606ULL) >> 4) & ONES; // 1 where the nibble is above 9
   return n + 0x3030303030303030ULL + letters * 0x27;
 }
-static inline void hex(const u8 *b, u32 n) {
+INLINE void hex(const u8 *b, u32 n) {
   u32 i = 0;
   for (; i + 4 <= n; i += 4) { u32 v; memcpy(&v, b + i, 4); u64 h = hex4(v); memcpy(out + op, &h, 8); op += 8; }
   for (; i + 2 <= n; i += 2) { u32 h = (u32)HEX16[b[i]] | (u32)HEX16[b[i + 1]] << 16; memcpy(out + op, &h, 4); op += 4; }
   if (i < n) { uint16_t h = HEX16[b[i]]; memcpy(out + op, &h, 2); op += 2; }
 }
-static inline void hex2(const u8 *b) { u32 h = (u32)HEX16[b[0]] | (u32)HEX16[b[1]] << 16; memcpy(out + op, &h, 4); op += 4; }
-static inline void uuid(const u8 *b) {
+INLINE void hex2(const u8 *b) { u32 h = (u32)HEX16[b[0]] | (u32)HEX16[b[1]] << 16; memcpy(out + op, &h, 4); op += 4; }
+INLINE void uuid(const u8 *b) {
   hex2(b); hex2(b + 2); put('-'); hex2(b + 4); put('-'); hex2(b + 6); put('-'); hex2(b + 8); put('-');
   hex2(b + 10); hex2(b + 12); hex2(b + 14);
 }
 static double floor_(double x) { return __builtin_floor(x); }
 static const double P10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
 // ByteWriter.double: integers below 2^53 (and "-0"), shortDecimal; 0 = not covered (28 bytes of room)
-static inline int dbl(double v) {
+static int dbl(double v) {
   if (v == floor_(v) && v < 9007199254740992.0 && v > -9007199254740992.0) {
     if (v == 0 && __builtin_signbit(v)) { put('-'); put('0'); return 1; }
     digits((i64)v);
@@ -263,7 +280,7 @@ static int day(i64 days) {
   putn(dayText, 10);
   return 1;
 }
-static inline void hms(u32 secs) {
+static void hms(u32 secs) {
   uint_n(secs / 3600, 2); put(':'); uint_n(secs / 60 % 60, 2); put(':'); uint_n(secs % 60, 2); put('.');
 }
 // csv-fast-time.ts writeTimestamp (40 bytes of room)
@@ -289,7 +306,7 @@ static int timeOfDay(const u8 *b) {
 }
 
 // Length of the well-formed UTF-8 sequence at b[i] (non-ASCII), 0 when malformed (byte-writer.ts)
-static inline int seqLen(const u8 *b, u32 i, u32 e) {
+INLINE int seqLen(const u8 *b, u32 i, u32 e) {
   u8 c = b[i];
   if (c < 0xc2 || c > 0xf4) return 0;
   if (c < 0xe0) return i + 1 < e && (b[i + 1] & 0xc0) == 0x80 ? 2 : 0;
@@ -304,7 +321,7 @@ static inline int seqLen(const u8 *b, u32 i, u32 e) {
   if (c1 < lo || c1 > hi || i + 3 >= e) return 0;
   return (b[i + 2] & 0xc0) == 0x80 && (b[i + 3] & 0xc0) == 0x80 ? 4 : 0;
 }
-static inline int validUtf8(const u8 *b, u32 n) {
+static int validUtf8(const u8 *b, u32 n) {
   if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) return 0;
   for (u32 i = 0; i < n; i++) {
     if (b[i] < 0x80) continue;
@@ -314,7 +331,7 @@ static inline int validUtf8(const u8 *b, u32 n) {
   }
   return 1;
 }
-static inline int special(u8 c) { return SPECIAL[c]; }
+INLINE int special(u8 c) { return SPECIAL[c]; }
 
 // ---- output room ----
 static u32 rowStartOut;
@@ -382,7 +399,7 @@ static int field(int kind, const u8 *b, u32 n) {
 
 // Inside an opened CSV quote, JSON text: every '"' doubled and counted
 static u32 jsonQuotes;
-static inline void jq(void) { put('"'); put('"'); jsonQuotes++; }
+INLINE void jq(void) { put('"'); put('"'); jsonQuotes++; }
 
 // A JSON collection element (csv-fast-values.ts jsonElementWriter): 1, 0 not covered, -1 no room
 static int element(int kind, const u8 *b, u32 n) {
@@ -418,7 +435,8 @@ static int element(int kind, const u8 *b, u32 n) {
   }
   if ((u64)op + 2 * (u64)n + 64 > cap) return -1;
   switch (kind) {
-    case K_INT4: case K_INT2: case K_INT1: return field(kind, b, n);
+    case K_INT4: if (n != 4) return 0; digits(be32(b)); return 1;
+    case K_INT2: case K_INT1: return field(kind, b, n);
     case K_DOUBLE: {
       if (n != 8) return 0;
       union { u64 u; double d; } x; x.u = (u64)be64(b);
@@ -519,7 +537,7 @@ out_full:
   return -1;
 }
 
-static inline int nullField(void) {
+static int nullField(void) {
   if ((u64)op + markerLen > cap) return -1;
   putn(marker, markerLen);
   return 1;
@@ -551,6 +569,12 @@ static int writeRecord(void) {
     u32 start = op;
     res = field(fKind[f], b, n);
     if (res != 1) return res;
+    // the usual field needs neither quotes nor counting: only its length is noted (finish otherwise)
+    u32 len = op - start;
+    if (!(fFlags[f] & F_SCAN) && !fieldSpecial && !quoteAll && len != 0 && len != (u32)markerLen) {
+      if (len > maxBytes[f]) maxBytes[f] = len;
+      continue;
+    }
     res = finish(f, start);
     if (res != 1) return res;
   }
@@ -566,9 +590,9 @@ static int certainlyFine(void) {
   if (pkComposite ? pkParts != nPk : keyLen == 0) return 0;
   if (pkComposite) for (int i = 0; i < pkParts; i++) if (pkEnd[i] == pkStart[i]) return 0;
   for (int i = 0; i < nClustering; i++) if (cluStart[i] < 0 || cluLen[i] == 0) return 0;
-  for (int f = 0; f < nFields; f++) {
+  for (int k = 0; k < nReals; k++) {
+    int f = realFields[k];
     int fl = fFlags[f];
-    if (!(fl & (F_REAL4 | F_REAL8)) || fSource[f] != S_REGULAR) continue;
     int r = fAt[f];
     if (regComplex[r] || valStart[r] < 0) continue;
     u32 width = (fl & F_REAL4) ? 4 : 8;
@@ -597,8 +621,8 @@ static void splitKey(void) {
   pkParts = n;
 }
 
-static inline i64 addWrap(i64 a, u64 b) { return (i64)((u64)a + b); }
-static inline i64 maxI64(i64 a, i64 b) { return a > b ? a : b; }
+static i64 addWrap(i64 a, u64 b) { return (i64)((u64)a + b); }
+static i64 maxI64(i64 a, i64 b) { return a > b ? a : b; }
 
 // Clustering values after a row's flags (or a marker's size), for `count` columns; 0, -1 past lim
 static int clustering(u32 *p, u32 lim, int count) {
@@ -642,7 +666,7 @@ i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap
       if (p + 2 > len) NEED;
       u32 klen = (u32)in[p] << 8 | in[p + 1];
       if (p + 2 + klen + 12 > len) NEED;
-      memcpy(key, in + p + 2, klen);
+      copyn(key, in + p + 2, klen);
       keyLen = (i32)klen;
       p += 2 + klen + 4; // localDeletionTime: a partition deletion only shadows by markedForDeleteAt
       partDel = be64(in + p);
