@@ -25,7 +25,7 @@ import { FileCheckpointStore } from '../tasks/checkpoint.js';
 import { classifyDataDir, listKeyspaces } from '../tasks/extract-plan.js';
 import { runExtract, type ExtractReport } from '../tasks/extract.js';
 import { parse, parseNow } from './args.js';
-import { formatMB, progressView } from './progress.js';
+import { formatMB, groupDigits, progressView } from './progress.js';
 
 export const EXTRACT_USAGE = `usage: cassandra-extractor extract --data-dir <dir>... [--keyspace k] [--table t]... [--schema f.cql]
          --out <dir | s3://bucket/prefix> [--chunk-size 64MiB] [--now ISO-8601] [--resume <checkpoint file>]
@@ -97,14 +97,14 @@ export async function pickKeyspace(dataDirs: readonly string[]): Promise<string>
 function summary(r: ExtractReport): string {
   const lines: string[] = [];
   for (const t of r.tables) {
-    const what = t.state === 'errored' ? `FAILED: ${t.error?.message ?? ''} [${t.error?.code ?? ''}]` : t.state === 'loaded' ? `${t.rows.toLocaleString('en-US')} rows, ${t.files.length} file(s), ${formatMB(t.bytes)}${t.resumed ? ' (from the checkpoint)' : ''}` : 'not extracted (interrupted)';
+    const what = t.state === 'errored' ? `FAILED: ${t.error?.message ?? ''} [${t.error?.code ?? ''}]` : t.state === 'loaded' ? `${groupDigits(t.rows)} rows, ${t.files.length} file(s), ${formatMB(t.bytes)}${t.resumed ? ' (from the checkpoint)' : ''}` : 'not extracted (interrupted)';
     lines.push(`  ${t.keyspace}.${t.table}: ${what}`);
     if (t.problemRows > 0) lines.push(`    ${t.problemRows} row(s) DynamoDB cannot take (${Object.entries(t.problems).map(([k, v]) => `${k} ${v}`).join(', ')}): kept in the CSV, listed in ${t.problemFiles.map((f) => f.key).join(', ')}`);
   }
   for (const s of r.skipped) lines.push(`  skipped ${r.keyspace}.${s.table}: ${s.reason}`);
   const sec = r.elapsedMs / 1000;
-  const rate = sec > 0 ? ` (${(r.dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${Math.round(r.rows / sec).toLocaleString('en-US')} rows/s)` : '';
-  lines.push(`${r.rows.toLocaleString('en-US')} rows, ${formatMB(r.csvBytes)} of CSV in ${sec.toFixed(1)} s${rate}`);
+  const rate = sec > 0 ? ` (${(r.dataBytes / 1e6 / sec).toFixed(1)} MB/s of Data.db, ${groupDigits(Math.round(r.rows / sec))} rows/s)` : '';
+  lines.push(`${groupDigits(r.rows)} rows, ${formatMB(r.csvBytes)} of CSV in ${sec.toFixed(1)} s${rate}`);
   const rd = r.read;
   lines.push(`read: replica mode ${rd.replicaMode} over ${rd.nodes.length} node(s), ${rd.workers === 0 ? 'in this thread' : `${rd.workers} worker(s)`}${rd.snapshotTag === null ? '' : `, snapshot ${rd.snapshotTag}`}${rd.bandwidthMBps === null ? '' : `, at most ${rd.bandwidthMBps} MB/s per node`}`);
   if (r.complete) lines.push(`complete: ${r.root}/manifest.json and ${r.root}/dms/`);

@@ -6,6 +6,20 @@
 import type { Writable } from 'node:stream';
 import type { ExtractProgress } from '../tasks/extract-progress.js';
 
+/**
+ * An integer with thousands separators ("1,234,567"), as toLocaleString('en-US') writes it, without
+ * its first call's cost: loading the ICU number formats took about 25 ms of a 1.4 s extraction.
+ */
+export function groupDigits(n: number): string {
+  const t = String(Math.abs(Math.trunc(n)));
+  let out = '';
+  for (let i = 0; i < t.length; i++) {
+    if (i > 0 && (t.length - i) % 3 === 0) out += ',';
+    out += t[i] as string;
+  }
+  return n < 0 && t !== '0' ? `-${out}` : out;
+}
+
 export function formatMB(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
@@ -26,7 +40,7 @@ export function progressLine(p: ExtractProgress): string {
   const tableNo = Math.min(p.tableCount, p.tablesDone + (p.current !== null && p.phase === 'extracting' ? 1 : 0));
   const pct = p.dataBytesTotal > 0 ? ` ${Math.min(100, (100 * p.dataBytesRead) / p.dataBytesTotal).toFixed(0)}%` : '';
   return [
-    `rows ${p.rows.toLocaleString('en-US')}`,
+    `rows ${groupDigits(p.rows)}`,
     `${formatMB(p.dataBytesRead)} of ${formatMB(p.dataBytesTotal)}${pct}`,
     `${(p.dataBytesPerSec / 1e6).toFixed(1)} MB/s`,
     `CSV ${formatMB(p.csvBytes)}`,

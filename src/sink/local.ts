@@ -112,7 +112,7 @@ export class LocalSink implements Sink {
       let sinceSync = 0;
       for await (const piece of bodyPieces(body)) {
         if (opts.signal?.aborted === true) throw abortError(opts.signal, `write of ${key}`);
-        meter.update(piece);
+        await meter.update(piece);
         if (writing !== null) await writing;
         writing = writeAll(file, piece);
         // handled here so that a failure while the next piece is made is never an unhandled rejection;
@@ -135,7 +135,7 @@ export class LocalSink implements Sink {
       const f = file;
       file = undefined;
       await f.close();
-      checkExpectedSha(key, meta, meter.sha256(), final);
+      checkExpectedSha(key, meta, await meter.sha256(), final);
       await rename(temp, final);
       await syncDirectory(dir);
     } catch (e) {
@@ -144,9 +144,10 @@ export class LocalSink implements Sink {
       await trickle?.catch(() => undefined);
       await file?.close().catch(() => undefined);
       await rm(temp, { force: true }).catch(() => undefined);
+      meter.abandon();
       throw mapWriteError(e, final, key);
     }
-    return { key, bytes: meter.bytes, sha256: meter.sha256(), location: final };
+    return { key, bytes: meter.bytes, sha256: await meter.sha256(), location: final };
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

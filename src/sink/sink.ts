@@ -10,8 +10,8 @@
  * - a put of an existing key replaces it (keys are deterministic: a resumed export rewrites a file).
  * - `body` pieces are read once, in order; the sink may keep them until the put settles.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { AgentError } from '../errors.js';
+import { ThreadHash } from './hash-thread.js';
 
 export interface PutMeta {
   readonly contentType: string;
@@ -60,21 +60,30 @@ export function checkKey(key: string): string {
   return key;
 }
 
-/** Counts and hashes the bytes of a body as it passes, without copying them. */
+/**
+ * Counts and hashes the bytes of a body as it passes: the SHA-256 is computed in the hashing thread
+ * (hash-thread.ts), beside the producer.
+ */
 export class BodyMeter {
   bytes = 0;
-  private readonly hash: Hash = createHash('sha256');
-  private digest: string | null = null;
+  private readonly hash = new ThreadHash();
+  private digest: Promise<string> | null = null;
 
-  update(piece: Uint8Array): void {
+  /** Resolves once the piece is handed to the hashing thread (it may wait for room there). */
+  update(piece: Uint8Array): Promise<void> {
     this.bytes += piece.byteLength;
-    this.hash.update(piece);
+    return this.hash.update(piece);
   }
 
   /** lowercase hex; the meter takes no more bytes after this */
-  sha256(): string {
-    this.digest ??= this.hash.digest('hex');
+  sha256(): Promise<string> {
+    this.digest ??= this.hash.digest();
     return this.digest;
+  }
+
+  /** The body was not stored: the hash is dropped. */
+  abandon(): void {
+    this.hash.abandon();
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWorkers, parseSize, pickKeyspace, runExtractCli } from '../../src/cli/extract.js';
-import { formatDuration, progressLine, progressView } from '../../src/cli/progress.js';
+import { formatDuration, groupDigits, progressLine, progressView } from '../../src/cli/progress.js';
 import { SAMPLE_WRITE_TIME, writeSampleDataDir } from '../../src/sample/index.js';
 import type { ExtractProgress } from '../../src/tasks/extract-progress.js';
 
@@ -104,6 +104,7 @@ describe('extract command', () => {
     expect(() => parseSize('0', 'x')).toThrow();
     expect(formatDuration(3725)).toBe('1:02:05');
     expect(formatDuration(null)).toBe('--:--');
+    for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 760515, -4321, 2 ** 40]) expect(groupDigits(n)).toBe(n.toLocaleString('en-US'));
     const p: ExtractProgress = {
       phase: 'extracting', rows: 1234567, csvBytes: 5e6, dataBytesRead: 40e6, dataBytesTotal: 80e6, elapsedMs: 1000, rowsPerSec: 1, dataBytesPerSec: 20e6,
       etaSec: 2, tablesDone: 1, tableCount: 3, current: 'ks.t', tables: [],
