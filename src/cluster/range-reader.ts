@@ -27,6 +27,7 @@ import { buildV3Layout } from '../sstable/v3/layout.js';
 import { decodeColumns, mergeOptionsFor, singleSSTableRows, sstableEvents, type OpenedSSTable, type TableReadOptions } from '../sstable/table.js';
 import type { BatchEncoder } from '../tasks/encode-batch.js';
 import { rowsModule, wasmRecords, type WasmReadOptions, type WasmRecordStream } from '../wasm/engine.js';
+import { wasmPlanFor } from '../wasm/plan.js';
 import { FULL_RING, splitBySamples, splitEvenly, summarySeekIndex, tokenSpace, type TokenRange } from './ranges.js';
 
 /** Finds Data.db offsets of token bounds in one SSTable. */
@@ -143,6 +144,8 @@ export async function moduleRangeRecords(seeker: SSTableSeeker, schema: TableSch
   if (!isV3(t.descriptor.version) || header === null || rowsModule() === null) return null;
   const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
   const mergeOpts = mergeOptionsFor(schema, t.statistics.partitioner, opts);
+  // asked before the seek, which the caller's rangeRows would otherwise make a second time
+  if (!wasmPlanFor(layout, schema, mergeOpts, o).ok) return null;
   const { start, end } = await seeker.slice(range, opts.signal);
   return wasmRecords(t.data, layout, schema, mergeOpts, o, encoder, {
     start, end: Math.max(start, end),

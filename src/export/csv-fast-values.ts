@@ -160,13 +160,9 @@ export type FieldKind =
   | 'text' | 'hex-prefix' | 'hex' | 'int4' | 'int2' | 'int1' | 'bigint' | 'varint' | 'double' | 'float'
   | 'uuid' | 'inet4' | 'bool' | 'ts-space' | 'ts-iso' | 'date' | 'time';
 
-/** The kind of a column's field; null when every value goes through the string path (counter, decimal, duration, JSON columns). */
-export function fieldKind(c: DmsColumn, o: TypeOptions): FieldKind | null {
-  const t = c.cqlType;
-  if (c.render === 'hex') return o.blobHexPrefix ? 'hex-prefix' : 'hex';
-  if (t.kind === 'custom' || t.kind === 'columnToCollection') return 'hex-prefix';
-  if (t.kind !== 'native') return null;
-  switch (t.name) {
+/** The kind of a native type's values; `timestamp`: the kind of timestamps (their layout is an option). */
+function nativeKind(name: string, timestamp: FieldKind): FieldKind | null {
+  switch (name) {
     case 'text': case 'ascii': return 'text';
     case 'blob': return 'hex-prefix';
     case 'int': return 'int4';
@@ -179,11 +175,19 @@ export function fieldKind(c: DmsColumn, o: TypeOptions): FieldKind | null {
     case 'uuid': case 'timeuuid': return 'uuid';
     case 'inet': return 'inet4';
     case 'boolean': return 'bool';
-    case 'timestamp': return o.timestampFormat === 'iso' ? 'ts-iso' : 'ts-space';
+    case 'timestamp': return timestamp;
     case 'date': return 'date';
     case 'time': return 'time';
     default: return null;
   }
+}
+
+/** The kind of a column's field; null when every value goes through the string path (counter, decimal, duration, JSON columns). */
+export function fieldKind(c: DmsColumn, o: TypeOptions): FieldKind | null {
+  const t = c.cqlType;
+  if (c.render === 'hex') return o.blobHexPrefix ? 'hex-prefix' : 'hex';
+  if (t.kind === 'custom' || t.kind === 'columnToCollection') return 'hex-prefix';
+  return t.kind === 'native' ? nativeKind(t.name, o.timestampFormat === 'iso' ? 'ts-iso' : 'ts-space') : null;
 }
 
 /**
@@ -254,25 +258,7 @@ function jsonNumber(read: (b: Uint8Array, s: number) => number, n: number): RawW
  */
 export function jsonElementKind(t: CqlType): FieldKind | null {
   if (t.kind === 'reversed') return jsonElementKind(t.base);
-  if (t.kind !== 'native') return null;
-  switch (t.name) {
-    case 'text': case 'ascii': return 'text';
-    case 'int': return 'int4';
-    case 'smallint': return 'int2';
-    case 'tinyint': return 'int1';
-    case 'bigint': return 'bigint';
-    case 'varint': return 'varint';
-    case 'double': return 'double';
-    case 'float': return 'float';
-    case 'boolean': return 'bool';
-    case 'uuid': case 'timeuuid': return 'uuid';
-    case 'blob': return 'hex-prefix';
-    case 'timestamp': return 'ts-iso';
-    case 'date': return 'date';
-    case 'time': return 'time';
-    case 'inet': return 'inet4';
-    default: return null;
-  }
+  return t.kind === 'native' ? nativeKind(t.name, 'ts-iso') : null;
 }
 
 /** The JSON text writer of a collection element of type `t` (jsonElementKind), or null. */

@@ -11,8 +11,10 @@
  * One thread per process, started on first use from a few lines of code (no module graph to load),
  * kept referenced only while a hash is open, so that it never keeps a finished process alive. The
  * slots are shared by all hashes in order of use; each hash's pieces are hashed in the order sent.
- * If the thread dies, the open hashes fail with E_INTERNAL and the next ones start a new thread.
+ * If the thread dies, the open hashes fail with E_INTERNAL and the next ones start a new thread; if
+ * none can be started (a host's thread limit), hashes are computed in this thread as before.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.js';
 
@@ -99,16 +101,27 @@ function thread(): HashThread {
   return t;
 }
 
-/** One SHA-256 computed in the hashing thread. */
+/** The thread, or null when none can be started (the hashes are then computed in this thread). */
+function tryThread(): HashThread | null {
+  try {
+    return thread();
+  } catch {
+    return null;
+  }
+}
+
+/** One SHA-256 computed in the hashing thread (in this thread if no thread can be started). */
 export class ThreadHash {
   private readonly id = nextId++;
-  private readonly t: HashThread;
+  private readonly t: HashThread | null;
+  private readonly local: Hash | null;
   private done = false;
 
   constructor() {
-    this.t = thread();
-    this.t.open.set(this.id, null);
-    this.t.worker.ref();
+    this.t = tryThread();
+    this.local = this.t === null ? createHash('sha256') : null;
+    this.t?.open.set(this.id, null);
+    this.t?.worker.ref();
   }
 
   private gone(): AgentError {
@@ -119,6 +132,10 @@ export class ThreadHash {
   async update(piece: Uint8Array): Promise<void> {
     if (this.done) throw new AgentError('E_INTERNAL', 'update after digest');
     const t = this.t;
+    if (t === null) {
+      this.local?.update(piece);
+      return;
+    }
     for (let at = 0; at < piece.byteLength; at += SLOT_BYTES) {
       while (t.free.length === 0) {
         if (!t.open.has(this.id)) throw this.gone();
@@ -136,6 +153,7 @@ export class ThreadHash {
   digest(): Promise<string> {
     this.done = true;
     const t = this.t;
+    if (t === null) return Promise.resolve((this.local as Hash).digest('hex'));
     return new Promise<string>((resolve, reject) => {
       if (!t.open.has(this.id)) {
         reject(this.gone());
@@ -151,7 +169,7 @@ export class ThreadHash {
     if (this.done) return;
     this.done = true;
     const t = this.t;
-    if (t.open.delete(this.id)) {
+    if (t !== null && t.open.delete(this.id)) {
       t.worker.postMessage({ op: 'drop', id: this.id });
       if (t.open.size === 0) t.worker.unref();
     }

@@ -33,7 +33,7 @@ typedef uint32_t u32;
 
 enum { NEED_MORE = 0, OUT_FULL = 1, DECLINE = 2, RANGE_END = 3 };
 
-// writer kinds (engine.ts FieldKind): CSV fields and JSON collection elements
+// writer kinds (plan.ts KIND_CODES, from csv-fast-values.ts FieldKind): CSV fields and JSON collection elements
 enum {
   K_NONE = 0, K_TEXT = 1, K_HEX_PREFIX = 2, K_HEX = 3, K_INT4 = 4, K_INT2 = 5, K_INT1 = 6, K_BIGINT = 7,
   K_DOUBLE = 8, K_UUID = 9, K_BOOL = 10, K_TS_SPACE = 11, K_TS_ISO = 12, K_DATE = 13, K_INET4 = 14, K_TIME = 15,
@@ -625,8 +625,8 @@ static void splitKey(void) {
   pkParts = n;
 }
 
-static i64 addWrap(i64 a, u64 b) { return (i64)((u64)a + b); }
-static i64 maxI64(i64 a, i64 b) { return a > b ? a : b; }
+INLINE i64 addWrap(i64 a, u64 b) { return (i64)((u64)a + b); }
+INLINE i64 maxI64(i64 a, i64 b) { return a > b ? a : b; }
 
 // Clustering values after a row's flags (or a marker's size), for `count` columns; 0, -1 past lim
 static int clustering(u32 *p, u32 lim, int count) {
@@ -647,6 +647,22 @@ static int clustering(u32 *p, u32 lim, int count) {
   return 0;
 }
 
+/**
+ * A cell's flags, timestamp, local deletion time and TTL (Cell.Serializer; v3/live-rows.ts
+ * cellHeader), the row's where the flags say so. 0, or -1 past `lim`.
+ */
+INLINE int cellHeader(u32 *p, u32 lim, i64 rowTs, i32 rowLdt, i32 rowTtl, u8 *cf, i64 *ts, i32 *ldt, i32 *ttl) {
+  if (*p >= lim) return -1;
+  u8 f = in[(*p)++];
+  u64 v;
+  *cf = f; *ts = rowTs; *ldt = NO_DELETION_TIME; *ttl = NO_TTL;
+  if (!(f & 0x08)) { if (uvint(p, lim, &v)) return -1; *ts = addWrap(minTs, v); }
+  if (f & 0x10) { *ldt = rowLdt; *ttl = rowTtl; return 0; }
+  if (f & 0x03) { if (uvint(p, lim, &v)) return -1; *ldt = (i32)((u32)v + (u32)minLdt); }
+  if (f & 0x02) { if (uvint(p, lim, &v)) return -1; *ttl = (i32)((u32)v + (u32)minTtl); }
+  return 0;
+}
+
 #define DECLINE_HERE do { consumedAt = unitStart; return DECLINE; } while (0)
 #define NEED do { consumedAt = unitStart; return NEED_MORE; } while (0)
 #define RD(x) do { if (uvint(&p, rowEnd, &(x))) DECLINE_HERE; } while (0)
@@ -657,6 +673,8 @@ static int clustering(u32 *p, u32 lim, int count) {
  * ends the range. `final`: no more bytes will come.
  */
 i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap, u32 *ends, u32 endsCap) {
+  // at the end of the data, an incomplete structure is NEED_MORE too: the driver hands it to the
+  // TypeScript decoder, whose error names what is cut off
   (void)final;
   in = input; out = output; cap = outCap; op = 0;
   recordCount = 0; outLen = 0;
@@ -752,15 +770,9 @@ i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap
       i32 ord = regOrdinal[i];
       int dropped = regHasDrop[i];
       if (!regComplex[i]) {
-        if (p >= rowEnd) DECLINE_HERE;
-        u8 cf = in[p++];
-        i64 ts = rowTs; i32 ldt = NO_DELETION_TIME, ttl = NO_TTL;
-        if (!(cf & 0x08)) { RD(v); ts = addWrap(minTs, v); }
-        if (cf & 0x10) { ldt = rowLdt; ttl = rowTtl; }
-        else {
-          if (cf & 0x03) { RD(v); ldt = (i32)((u32)v + (u32)minLdt); }
-          if (cf & 0x02) { RD(v); ttl = (i32)((u32)v + (u32)minTtl); }
-        }
+        u8 cf;
+        i64 ts; i32 ldt, ttl;
+        if (cellHeader(&p, rowEnd, rowTs, rowLdt, rowTtl, &cf, &ts, &ldt, &ttl)) DECLINE_HERE;
         u64 l = 0;
         if (!(cf & 0x04)) { if (regFixed[i] >= 0) l = (u64)regFixed[i]; else RD(l); }
         if (p + l > rowEnd) DECLINE_HERE;
@@ -782,15 +794,9 @@ i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap
         RD(count);
         cellFirst[i] = ncells;
         for (u64 k = 0; k < count; k++) {
-          if (p >= rowEnd) DECLINE_HERE;
-          u8 cf = in[p++];
-          i64 ts = rowTs; i32 ldt = NO_DELETION_TIME, ttl = NO_TTL;
-          if (!(cf & 0x08)) { RD(v); ts = addWrap(minTs, v); }
-          if (cf & 0x10) { ldt = rowLdt; ttl = rowTtl; }
-          else {
-            if (cf & 0x03) { RD(v); ldt = (i32)((u32)v + (u32)minLdt); }
-            if (cf & 0x02) { RD(v); ttl = (i32)((u32)v + (u32)minTtl); }
-          }
+          u8 cf;
+          i64 ts; i32 ldt, ttl;
+          if (cellHeader(&p, rowEnd, rowTs, rowLdt, rowTtl, &cf, &ts, &ldt, &ttl)) DECLINE_HERE;
           u64 pl;
           RD(pl);
           if (p + pl > rowEnd) DECLINE_HERE;

@@ -8,8 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { locateTable } from '../../src/catalog/locate.js';
-import { resolveSchema } from '../../src/catalog/schema.js';
 import { csvRowEncoder } from '../../src/export/csv.js';
 import { csvBatchEncoder } from '../../src/export/csv-fast.js';
 import { resolveExportOptions, type ExportOptions } from '../../src/export/options.js';
@@ -24,6 +22,7 @@ import { closeAll, openSSTable, tableRows, type OpenedSSTable } from '../../src/
 import type { JsonValue } from '../../src/sstable/types/model.js';
 import { partitionKeyBytes, writeSSTable, type WriteCell, type WritePartition, type WriteRow } from '../../src/sstable/writer/index.js';
 import { buildWriterLayout } from '../../src/sstable/writer/layout.js';
+import { fixtureTableSchema } from '../helpers/fixture-schema.js';
 import { loadExpectations, type Expectation } from '../conformance/expectations.js';
 import { FIXTURES_ROOT, haveFixture } from '../helpers/fixtures.js';
 import { valueArb } from '../sstable/types/arbitraries.js';
@@ -160,15 +159,7 @@ async function fixtureBatches(e: Expectation): Promise<{ schema: TableSchema; ba
     let max = 0n;
     for (const t of opened) if (t.statistics.stats.maxTimestamp > max) max = t.statistics.stats.maxTimestamp;
     const nowInSec = Number(max / 1_000_000n) + 1;
-    let schema: TableSchema | undefined;
-    if (e.fixture.startsWith('pcass-me/')) {
-      const loc = await locateTable(e.sstables.map((s) => join(FIXTURES_ROOT, e.fixture, s)));
-      schema = (await resolveSchema(loc, { nowInSec })).schema;
-    } else {
-      const tables = parseCqlSchema(e.schema.cql, { defaultKeyspace: e.keyspace }).tables;
-      schema = tables.find((x) => x.keyspace === e.keyspace && x.table === e.table) ?? tables.find((x) => x.table === e.table) ?? (tables.length === 1 ? tables[0] : undefined);
-    }
-    if (schema === undefined) throw new Error(`${e.file}: no table ${e.keyspace}.${e.table}`);
+    const schema = await fixtureTableSchema(e, nowInSec);
     const batches: CqlRow[][] = [];
     for await (const b of tableRows(opened, schema, { nowInSec })) batches.push(b);
     return { schema, batches };

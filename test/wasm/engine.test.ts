@@ -15,8 +15,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
-import { locateTable } from '../../src/catalog/locate.js';
-import { resolveSchema } from '../../src/catalog/schema.js';
 import { createCsvStats, mergeCsvStats, type CsvStats } from '../../src/export/csv.js';
 import { moduleRangeRecords, planRanges, rangeRows, SSTableSeeker } from '../../src/cluster/range-reader.js';
 import type { SerializationHeader } from '../../src/sstable/io/statistics.js';
@@ -38,6 +36,7 @@ import { buildWriterLayout } from '../../src/sstable/writer/layout.js';
 import { batchEncoder, encodeRuns, type EncodedBatch } from '../../src/tasks/encode-batch.js';
 import { rowsModule, wasmRecords } from '../../src/wasm/engine.js';
 import { wasmPlanFor } from '../../src/wasm/plan.js';
+import { fixtureTableSchema } from '../helpers/fixture-schema.js';
 import { loadExpectations } from '../conformance/expectations.js';
 import { FIXTURES_ROOT, haveFixture, inCI } from '../helpers/fixtures.js';
 import { valueArb } from '../sstable/types/arbitraries.js';
@@ -422,15 +421,7 @@ describe.runIf(present)('fixture corpus: the module where it covers a table, ide
         const header = t.statistics.header;
         if (header === null) continue;
         const nowInSec = Number(t.statistics.stats.maxTimestamp / 1_000_000n) + 1;
-        let schema: TableSchema | undefined;
-        if (e.fixture.startsWith('pcass-me/')) {
-          const loc = await locateTable(e.sstables.map((s) => join(FIXTURES_ROOT, e.fixture, s)));
-          schema = (await resolveSchema(loc, { nowInSec })).schema;
-        } else {
-          const tables = parseCqlSchema(e.schema.cql, { defaultKeyspace: e.keyspace }).tables;
-          schema = tables.find((x) => x.keyspace === e.keyspace && x.table === e.table) ?? tables.find((x) => x.table === e.table) ?? (tables.length === 1 ? tables[0] : undefined);
-        }
-        if (schema === undefined) throw new Error(`${e.file}: no table ${e.keyspace}.${e.table}`);
+        const schema = await fixtureTableSchema(e, nowInSec);
         const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
         for (const o of OPTION_SETS) {
           if (!wasmPlanFor(layout, schema, mergeOptionsFor(schema, t.statistics.partitioner, { nowInSec }), o).ok) continue;
