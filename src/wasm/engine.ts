@@ -317,7 +317,8 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
     async *[Symbol.asyncIterator]() {
       if (start >= stopAt) return;
       const verify = opts.verifyChecksums ?? true;
-      const chunks = source.chunks(opts.signal === undefined ? { start, verify } : { start, verify, signal: opts.signal });
+      // each chunk is copied into the input window before the next is asked for: the source may reuse its memory
+      const chunks = source.chunks(opts.signal === undefined ? { start, verify, reuse: true } : { start, verify, reuse: true, signal: opts.signal });
       const ready: EncodedBatch[] = [];
       let first = true;
       let ended = false;

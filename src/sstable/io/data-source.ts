@@ -36,6 +36,12 @@ export interface ChunkOptions {
   /** verify chunk checksums (default true) */
   verify?: boolean;
   signal?: AbortSignal;
+  /**
+   * The consumer is done with a chunk's bytes once it asks for the next chunk (it copies them): the
+   * source may then decompress a later chunk into the same memory instead of a new buffer (fresh
+   * buffers cost their page faults: about 40 ms for the 131 MB of the bench file). Default false.
+   */
+  reuse?: boolean;
 }
 
 export interface DataSource {
@@ -258,6 +264,9 @@ class FileDataSource implements DataSource {
     // Uncompressed: one new buffer per chunk, filled by the same single readv(), so a consumer holding a
     // view keeps only that chunk alive.
     const compressed = this.plan.decompress !== null;
+    // with `reuse`: the one buffer every chunk after the first is decompressed into
+    const reuse = opts.reuse ?? false;
+    let reused: Uint8Array | null = null;
     const slots: Uint8Array[] = [];
     const buffersFor = (k: number, b: ReadBatch): Uint8Array[] => {
       if (!compressed) {
@@ -292,8 +301,9 @@ class FileDataSource implements DataSource {
         const whole = current.bufs[0] as Uint8Array;
         for (let i = batch.first; i < batch.first + batch.count; i++) {
           const bytes = compressed
-            ? this.decodeChunk(whole.subarray(layout.fileStart(i) - batch.fileOffset, layout.fileEnd(i) - batch.fileOffset), i, verify)
+            ? this.decodeChunk(whole.subarray(layout.fileStart(i) - batch.fileOffset, layout.fileEnd(i) - batch.fileOffset), i, verify, reused)
             : this.checkPlain(current.bufs[i - batch.first] as Uint8Array, i, verify);
+          if (reuse && reused === null && compressed) reused = Buffer.allocUnsafeSlow(layout.chunkLength);
           yield { bytes, offset: i * layout.chunkLength, index: i };
           signal?.throwIfAborted();
         }
@@ -310,7 +320,7 @@ class FileDataSource implements DataSource {
   }
 
   /** Compressed chunk: payload || u32 BE checksum of the payload (CompressedSequentialWriter). */
-  private decodeChunk(raw: Uint8Array, i: number, verify: boolean): Uint8Array {
+  private decodeChunk(raw: Uint8Array, i: number, verify: boolean, into: Uint8Array | null): Uint8Array {
     const n = raw.length - 4;
     const payload = raw.subarray(0, n);
     if (verify) {
@@ -321,7 +331,7 @@ class FileDataSource implements DataSource {
     const expected = chunkDataLength(this.plan.layout, i);
     let out: Uint8Array;
     try {
-      out = (this.plan.decompress as Decompressor)(payload, expected);
+      out = into === null ? (this.plan.decompress as Decompressor)(payload, expected) : (this.plan.decompress as Decompressor)(payload, expected, into);
     } catch (e) {
       if (isAgentError(e)) throw e;
       throw this.corrupt(`chunk does not decompress: ${(e as Error).message}`, i, e);

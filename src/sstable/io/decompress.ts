@@ -11,7 +11,11 @@
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 
-export type Decompressor = (src: Uint8Array, expectedLength: number) => Uint8Array;
+/**
+ * A chunk's payload -> its `expectedLength` uncompressed bytes. `into`: a buffer the decoder may write
+ * them to (at its start) instead of allocating one; decoders that cannot ignore it.
+ */
+export type Decompressor = (src: Uint8Array, expectedLength: number, into?: Uint8Array) => Uint8Array;
 
 /** The native block decoder of the `lz4` package (liblz4's LZ4_decompress_safe), when it was built. */
 interface NativeLz4 {
@@ -54,9 +58,9 @@ export async function lz4Decoders(): Promise<{ native: Decompressor | null; napi
 function nativeLz4Decoder(): Decompressor | null {
   const lib = nativeLz4();
   if (lib === null) return null;
-  return (src, expectedLength) => {
+  return (src, expectedLength, into) => {
     lz4Declared(src, expectedLength);
-    const out = Buffer.allocUnsafeSlow(expectedLength);
+    const out = into !== undefined && into.length >= expectedLength ? into.subarray(0, expectedLength) : Buffer.allocUnsafeSlow(expectedLength);
     const n = lib.uncompress(src, out, 4);
     if (n !== expectedLength) throw new Error(n < 0 ? `LZ4 block is malformed at byte ${-n + 4}` : `LZ4 block holds ${n} bytes, expected ${expectedLength}`);
     return out;

@@ -8,6 +8,7 @@ import { isAgentError } from '../../../src/errors.js';
 import { crc32 } from '../../../src/sstable/io/checksum.js';
 import { parseCompressionInfo } from '../../../src/sstable/io/compression-info.js';
 import { describeDataFile, listSSTables, type SSTableDescriptor } from '../../../src/sstable/io/descriptor.js';
+import { lz4Decoders } from '../../../src/sstable/io/decompress.js';
 import { openDataSource, type DataChunk, type DataSource } from '../../../src/sstable/io/data-source.js';
 import { BENCH_ROOT, FIXTURES_ROOT, fixturePath, haveFixture } from '../../helpers/fixtures.js';
 
@@ -138,6 +139,23 @@ describe.runIf(existsSync(benchDir))('bench mc LZ4 sstable', () => {
     expect(last.chunks.map((c) => c.index)).toEqual([2011]);
     expect(last.chunks[0]?.offset).toBe(2011 * 65536);
     expect(last.chunks[0]?.bytes.length).toBe(src.uncompressedLength - 2011 * 65536);
+    await src.close();
+  });
+
+  it('with reuse, the chunks copied as they come equal a plain read, and later chunks share one buffer', async () => {
+    const [desc] = await listSSTables(benchDir);
+    const src = await openDataSource(desc as SSTableDescriptor);
+    const opts = { start: 3 * 65536 + 5, end: 40 * 65536 };
+    const plain = await readAll(src, opts);
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const c of src.chunks({ ...opts, reuse: true })) {
+      copies.push(Buffer.from(c.bytes));
+      buffers.add(c.bytes.buffer);
+    }
+    expect(Buffer.concat(copies).equals(plain.bytes)).toBe(true);
+    // the first chunk's buffer, then one for all the others (with the native LZ4 decoder; lz4-napi allocates)
+    if ((await lz4Decoders()).native !== null) expect(buffers.size).toBe(2);
     await src.close();
   });
 });
