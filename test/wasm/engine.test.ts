@@ -9,7 +9,7 @@
  * The module is built by `npm run build` (scripts/build-wasm.sh). Under CI a missing module fails;
  * elsewhere these tests are skipped with the reason printed.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -33,12 +33,15 @@ import { readV3LiveRows } from '../../src/sstable/v3/live-rows.js';
 import type { DeletionTime } from '../../src/sstable/model.js';
 import { partitionKeyBytes, writeSSTable, type WriteCell, type WriteColumn, type WritePartition, type WriteUnfiltered } from '../../src/sstable/writer/index.js';
 import { buildWriterLayout } from '../../src/sstable/writer/layout.js';
+import { LocalSink } from '../../src/sink/local.js';
 import { batchEncoder, encodeRuns, type EncodedBatch } from '../../src/tasks/encode-batch.js';
+import { runExtract } from '../../src/tasks/extract.js';
 import { rowsModule, wasmRecords } from '../../src/wasm/engine.js';
 import { wasmPlanFor } from '../../src/wasm/plan.js';
 import { fixtureTableSchema } from '../helpers/fixture-schema.js';
 import { loadExpectations } from '../conformance/expectations.js';
 import { FIXTURES_ROOT, haveFixture, inCI } from '../helpers/fixtures.js';
+import { readTree } from '../sink/helpers.js';
 import { valueArb } from '../sstable/types/arbitraries.js';
 
 const built = rowsModule() !== null;
@@ -361,6 +364,40 @@ describe.runIf(built)('the WebAssembly module against the TypeScript path', () =
         await rm(dir, { recursive: true, force: true });
       }
     }), { numRuns: 15 });
+  });
+
+  it('an extraction through the module writes the same tree, byte for byte, as one on the TypeScript path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasm-extract-'));
+    const engine = process.env.CASSANDRA_EXTRACTOR_ENGINE;
+    try {
+      const parts = fc.sample(tableArb, { numRuns: 1, seed: 3 })[0] as Parts;
+      const more = fc.sample(tableArb, { numRuns: 30, seed: 5 }).flat().filter((p) => !parts.some((q) => q.k === p.k && q.b === p.b));
+      const all = [...parts, ...more];
+      const tableDir = join(dir, 'data', 'ks', 'w-00000000000000000000000000000001');
+      await mkdir(tableDir, { recursive: true });
+      await writeSSTable(tableDir, SCHEMA, build(all), { generation: 1, compression: 'lz4', chunkLength: 4096, nowInSec: NOW });
+      const schemaFile = join(dir, 'schema.cql');
+      await writeFile(schemaFile, CQL);
+      const extract = async (out: string): Promise<Map<string, Buffer>> => {
+        const report = await runExtract(
+          { dataDirs: [join(dir, 'data')], keyspace: 'ks', schemaFile, sink: new LocalSink(out), nowInSec: NOW, chunkSizeBytes: 8 * 1024, generator: 'test' },
+          { now: () => new Date('2024-01-01T00:00:00Z') },
+        );
+        expect(report.errorSummary).toBe('');
+        return readTree(out);
+      };
+      delete process.env.CASSANDRA_EXTRACTOR_ENGINE;
+      const viaModule = await extract(join(dir, 'out-module'));
+      process.env.CASSANDRA_EXTRACTOR_ENGINE = 'ts';
+      const viaTs = await extract(join(dir, 'out-ts'));
+      expect([...viaModule.keys()].sort()).toEqual([...viaTs.keys()].sort());
+      expect([...viaModule.keys()].filter((k) => k.endsWith('.csv')).length).toBeGreaterThan(1);
+      for (const [k, v] of viaTs) expect((viaModule.get(k) as Buffer).equals(v), k).toBe(true);
+    } finally {
+      if (engine === undefined) delete process.env.CASSANDRA_EXTRACTOR_ENGINE;
+      else process.env.CASSANDRA_EXTRACTOR_ENGINE = engine;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a truncated file: E_TRUNCATED naming the file and the offset, as the TypeScript path', async () => {
