@@ -222,7 +222,11 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
     inEnd += chunk.length;
   };
 
-  /** A record larger than the whole output area: more room, the input moved up behind it. */
+  /**
+   * A record larger than the whole output area: more room, the input moved up behind it. A safeguard:
+   * the module declines records longer than a sixth of the DynamoDB pre-check's item budget (about
+   * 68 KB; extract-checks.ts needsFullRow), so the records it writes fit the 256 KiB past a run.
+   */
   const growOut = (): void => {
     const delta = outCap;
     reserve(IN + delta + inCap);

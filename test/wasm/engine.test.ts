@@ -24,7 +24,7 @@ import { murmur3Token } from '../../src/merge/murmur3.js';
 import { parseCqlSchema } from '../../src/schema/cql-ddl.js';
 import type { TableSchema } from '../../src/schema/model.js';
 import type { DataChunk, DataSource } from '../../src/sstable/io/data-source.js';
-import { describeDataFile, listSSTables } from '../../src/sstable/io/descriptor.js';
+import { describeDataFile, listSSTables, type SSTableDescriptor } from '../../src/sstable/io/descriptor.js';
 import { closeAll, decodeColumns, mergeOptionsFor, openSSTable, type OpenedSSTable } from '../../src/sstable/table.js';
 import { encodeJson } from '../../src/sstable/types/json-encode.js';
 import { baseType, type CqlType, type JsonValue } from '../../src/sstable/types/model.js';
@@ -36,7 +36,7 @@ import { buildWriterLayout } from '../../src/sstable/writer/layout.js';
 import { LocalSink } from '../../src/sink/local.js';
 import { batchEncoder, encodeRuns, type EncodedBatch } from '../../src/tasks/encode-batch.js';
 import { runExtract } from '../../src/tasks/extract.js';
-import { rowsModule, wasmRecords } from '../../src/wasm/engine.js';
+import { rowsModule, wasmRecords, type WasmReadOptions } from '../../src/wasm/engine.js';
 import { wasmPlanFor } from '../../src/wasm/plan.js';
 import { fixtureTableSchema } from '../helpers/fixture-schema.js';
 import { loadExpectations } from '../conformance/expectations.js';
@@ -96,7 +96,7 @@ interface Read {
 }
 
 /** Both paths over one read; the module must cover the table. Returns the records' count. */
-async function compareEngines(r: Read, o: ExportOptions): Promise<{ rows: number; declined: number }> {
+async function compareEngines(r: Read, o: ExportOptions, wasmOpts: WasmReadOptions = {}): Promise<{ rows: number; declined: number }> {
   const merge = mergeOptionsFor(r.schema, r.partitioner, { nowInSec: r.nowInSec });
   const plan = wasmPlanFor(r.layout, r.schema, merge, o);
   if (!plan.ok) throw new Error(`the module does not cover the table: ${plan.reason}`);
@@ -105,7 +105,7 @@ async function compareEngines(r: Read, o: ExportOptions): Promise<{ rows: number
   const fallback = batchEncoder(r.schema, o);
   let declined = 0;
   const wasm = await attempt(() => {
-    const s = wasmRecords(r.source, r.layout, r.schema, merge, o, fallback);
+    const s = wasmRecords(r.source, r.layout, r.schema, merge, o, fallback, wasmOpts);
     if (s === null) throw new Error('wasmRecords declined a covered table');
     return collect(s, () => {
       declined = s.declined();
@@ -396,6 +396,47 @@ describe.runIf(built)('the WebAssembly module against the TypeScript path', () =
     } finally {
       if (engine === undefined) delete process.env.CASSANDRA_EXTRACTOR_ENGINE;
       else process.env.CASSANDRA_EXTRACTOR_ENGINE = engine;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rows larger than the input window (it grows), records too large for the pre-check (declined), short runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasm-big-'));
+    try {
+      const big = 'x'.repeat(300_000) + '"quoted", and\nlines';
+      const blob = Buffer.alloc(200_000, 7).toString('hex');
+      const cells = (i: number): Record<string, WriteColumn> => ({
+        v_text: { value: i % 2 === 0 ? big : 'small', timestamp: T },
+        v_blob: { value: `0x${i % 3 === 0 ? blob : 'ab'}`, timestamp: T },
+        tags: { value: ['a', big.slice(0, 70_000 + i)], timestamp: T },
+      });
+      const parts: WritePartition[] = [0, 1, 2].map((p) => ({
+        key: [`00000000-0000-4000-8000-00000000000${p}`, p],
+        rows: [0, 1, 2, 3].map((i) => ({ clustering: [i, '2020-01-01T00:00:00.000Z'], liveness: { timestamp: T }, cells: cells(i + p) })),
+      }));
+      const tableDir = join(dir, 'ks', 'w-00000000000000000000000000000001');
+      await mkdir(tableDir, { recursive: true });
+      const layoutOf = buildWriterLayout(SCHEMA);
+      const sorted = parts.map((p) => ({ p, k: partitionKeyBytes(layoutOf, p.key as JsonValue[]) })).sort((x, y) => {
+        const tx = murmur3Token(x.k);
+        const ty = murmur3Token(y.k);
+        return tx < ty ? -1 : tx > ty ? 1 : compareUnsigned(x.k, y.k);
+      }).map((x) => x.p);
+      await writeSSTable(tableDir, SCHEMA, sorted, { generation: 1, compression: 'none', nowInSec: NOW });
+      const [desc] = await listSSTables(tableDir);
+      const t = await openSSTable(desc as SSTableDescriptor);
+      try {
+        const layout = buildV3Layout(t.statistics.header as SerializationHeader, SCHEMA, decodeColumns(SCHEMA), t.data.path);
+        for (const opts of [{}, { runBytes: 16 }, { runRows: 1 }]) {
+          const r = await compareEngines({ source: memorySource(t.data.path, new Uint8Array(await readFile(desc?.dataPath as string)), 4096), layout, schema: SCHEMA, nowInSec: NOW, partitioner: t.statistics.partitioner }, OPTION_SETS[0] as ExportOptions, opts);
+          expect(r.rows).toBe(12);
+          // the rows with the long text: 6 x their record passes DynamoDB's item budget
+          expect(r.declined).toBeGreaterThanOrEqual(6);
+        }
+      } finally {
+        await closeAll([t]);
+      }
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
