@@ -3,11 +3,12 @@
  *    --out <dir | s3://bucket/prefix> [--chunk-size 64MiB] [--now ISO] [--resume <checkpoint file>]
  *    [--region r] [--endpoint url] [--profile p] [--sse AES256|aws:kms] [--sse-kms-key-id id]
  *    [--part-size 8MiB] [--queue-size 4] [--workers N] [--replica-mode merge|primary-range|all]
- *    [--max-read-mbps N] [--snapshot-tag tag] [--json]`
+ *    [--max-read-mbps N] [--snapshot-tag tag] [--engine auto|ts] [--json]`
  *
  * Each --data-dir is one node's; `--data-dir a,b` names one node with two data directories. Several
  * nodes are replicas, read per --replica-mode. --workers (default: defaultWorkers; 0 = this thread)
- * decodes token ranges in worker threads; the output is the same whatever the count.
+ * decodes token ranges in worker threads; the output is the same whatever the count. --engine ts
+ * reads every table on the TypeScript path instead of the WebAssembly module (the same output).
  *
  * Contract: progress on stderr (a redrawn bar on a TTY, plain lines otherwise), then a summary on
  * stderr; with --json the report (tasks/extract.ts ExtractReport) on stdout. Returns 0 when the export
@@ -24,6 +25,7 @@ import type { Sink } from '../sink/sink.js';
 import { FileCheckpointStore } from '../tasks/checkpoint.js';
 import { classifyDataDir, listKeyspaces } from '../tasks/extract-plan.js';
 import { runExtract, type ExtractReport } from '../tasks/extract.js';
+import type { RowEngine } from '../wasm/engine.js';
 import { parse, parseNow } from './args.js';
 import { formatMB, groupDigits, progressView } from './progress.js';
 
@@ -31,7 +33,7 @@ export const EXTRACT_USAGE = `usage: cassandra-extractor extract --data-dir <dir
          --out <dir | s3://bucket/prefix> [--chunk-size 64MiB] [--now ISO-8601] [--resume <checkpoint file>]
          [--region r] [--endpoint url] [--profile p] [--sse AES256|aws:kms] [--sse-kms-key-id id]
          [--part-size 8MiB] [--queue-size 4] [--workers N] [--replica-mode merge|primary-range|all]
-         [--max-read-mbps N] [--snapshot-tag tag] [--json]`;
+         [--max-read-mbps N] [--snapshot-tag tag] [--engine auto|ts] [--json]`;
 
 export interface ExtractIo {
   readonly stdout: Writable;
@@ -70,6 +72,11 @@ function parseCount(text: string, option: string, min = 1): number {
  */
 export function defaultWorkers(cores: number): number {
   return cores >= 4 ? cores - 1 : 0;
+}
+
+function parseEngine(text: string): RowEngine {
+  if (text !== 'auto' && text !== 'ts') throw new AgentError('E_BAD_ARGUMENT', `--engine takes auto or ts, got "${text}"`);
+  return text;
 }
 
 function parseReplicaMode(text: string): ReplicaMode {
@@ -134,6 +141,7 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
     'replica-mode': { type: 'string' },
     'max-read-mbps': { type: 'string' },
     'snapshot-tag': { type: 'string' },
+    engine: { type: 'string' },
     json: { type: 'boolean' },
   });
   const dataDirs = values['data-dir'] ?? [];
@@ -162,6 +170,7 @@ export async function runExtractCli(argv: string[], io: ExtractIo): Promise<numb
     ...(values['replica-mode'] === undefined ? {} : { replicaMode: parseReplicaMode(values['replica-mode']) }),
     ...(values['max-read-mbps'] === undefined ? {} : { bandwidthMBps: parseMBps(values['max-read-mbps']) }),
     ...(values['snapshot-tag'] === undefined ? {} : { snapshotTag: values['snapshot-tag'] }),
+    ...(values.engine === undefined ? {} : { engine: parseEngine(values.engine) }),
   };
 
   const sink: Sink = await openSink(values.out, s3);

@@ -13,6 +13,7 @@
  * this module runs as TypeScript source (vitest), the dist copy is used, which must have been built
  * (npm run build).
  */
+import type { RowEngine } from '../wasm/engine.js';
 import { openTableSSTables } from '../catalog/open-table.js';
 import { AgentError } from '../errors.js';
 import type { CsvStats } from '../export/csv.js';
@@ -73,6 +74,8 @@ export interface ParallelRequest extends TableReadRequest {
   readonly batchBytes?: number;
   /** unacknowledged batches per worker; default 4 */
   readonly maxInFlight?: number;
+  /** records format: the per-row path of single-SSTable ranges; default 'auto' */
+  readonly engine?: RowEngine;
 }
 
 export interface ParallelOptions {
@@ -173,6 +176,7 @@ function poolRun(req: ParallelRequest, opts: ParallelOptions, ordered: boolean):
       batchRows: req.batchRows ?? 2048,
       batchBytes: req.batchBytes ?? 1 << 20,
       maxInFlight: req.maxInFlight ?? 4,
+      ...(req.engine === undefined ? {} : { engine: req.engine }),
     };
     const poolOpts = {
       workerUrl: opts.workerUrl ?? opts.pool?.workerUrl ?? defaultWorkerUrl(), workers, ordered,

@@ -145,9 +145,10 @@ export async function moduleRangeRecords(seeker: SSTableSeeker, schema: TableSch
   const layout = buildV3Layout(header, schema, decodeColumns(schema), t.data.path);
   const mergeOpts = mergeOptionsFor(schema, t.statistics.partitioner, opts);
   // asked before the seek, which the caller's rangeRows would otherwise make a second time
-  if (!wasmPlanFor(layout, schema, mergeOpts, o).ok) return null;
+  const plan = wasmPlanFor(layout, schema, mergeOpts, o);
+  if (!plan.ok) return null;
   const { start, end } = await seeker.slice(range, opts.signal);
-  return wasmRecords(t.data, layout, schema, mergeOpts, o, encoder, {
+  return wasmRecords(t.data, layout, mergeOpts, plan, encoder, {
     start, end: Math.max(start, end),
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     ...(opts.shared === undefined ? {} : { shared: opts.shared }),

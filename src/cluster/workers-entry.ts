@@ -203,7 +203,7 @@ class TableRun {
       if (seekers.length > 0) {
         // one SSTable: through the WebAssembly module where it covers the table (src/wasm/engine.ts);
         // otherwise the records of several row batches leave together, copied once (encodeRuns)
-        const only = seekers.length === 1 ? await moduleRangeRecords(seekers[0] as SSTableSeeker, schema, task.range, options, encoder, {
+        const only = seekers.length === 1 && setup.engine !== 'ts' ? await moduleRangeRecords(seekers[0] as SSTableSeeker, schema, task.range, options, encoder, {
           nowInSec: setup.nowInSec, signal: this.abort.signal, shared: true, runBytes: Math.min(batchBytes, 1 << 30), runRows: setup.batchRows,
         }) : null;
         const runs = only ?? encodeRuns(encoder, rangeRows(seekers, schema, task.range, readOpts), { bytes: batchBytes, rows: setup.batchRows, shared: true });

@@ -11,6 +11,7 @@
  * acknowledges a batch when its consumer takes it, so memory stays within
  * workers × maxInFlight × (batchRows records).
  */
+import type { RowEngine } from '../wasm/engine.js';
 import { AgentError, ERROR_CATALOG, type ErrorCode, type ErrorLocation } from '../errors.js';
 import type { CsvStats } from '../export/csv.js';
 import type { PartialExportOptions } from '../export/options.js';
@@ -50,6 +51,8 @@ export interface WorkerSetup {
   /** a batch is also posted once its records reach this many bytes (records format); default unlimited */
   readonly batchBytes?: number;
   readonly maxInFlight: number;
+  /** records format: the per-row path of single-SSTable ranges (src/wasm/engine.ts); default 'auto' */
+  readonly engine?: RowEngine;
 }
 
 export type ToWorker =

@@ -11,10 +11,9 @@
  * One thread per process, started on first use from a few lines of code (no module graph to load),
  * kept referenced only while a hash is open, so that it never keeps a finished process alive. The
  * slots are shared by all hashes in order of use; each hash's pieces are hashed in the order sent.
- * If the thread dies, the open hashes fail with E_INTERNAL and the next ones start a new thread; if
- * none can be started (a host's thread limit), hashes are computed in this thread as before.
+ * If the thread dies, the open hashes fail with E_INTERNAL and the next ones start a new thread; one
+ * that cannot start fails the put with E_INTERNAL, naming why.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.js';
 
@@ -80,7 +79,12 @@ function fail(t: HashThread, e: unknown): void {
 function thread(): HashThread {
   if (current !== null) return current;
   const sab = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
-  const worker = new Worker(SOURCE, { eval: true, workerData: { ring: sab, slotBytes: SLOT_BYTES } });
+  let worker: Worker;
+  try {
+    worker = new Worker(SOURCE, { eval: true, workerData: { ring: sab, slotBytes: SLOT_BYTES } });
+  } catch (e) {
+    throw new AgentError('E_INTERNAL', `cannot start the hashing thread: ${(e as Error).message}`, {}, { cause: e });
+  }
   const t: HashThread = { worker, ring: new Uint8Array(sab), free: Array.from({ length: SLOTS }, (_, i) => i), waiting: [], open: new Map() };
   worker.on('message', (m: Reply) => {
     if (m.slot !== undefined) {
@@ -101,27 +105,17 @@ function thread(): HashThread {
   return t;
 }
 
-/** The thread, or null when none can be started (the hashes are then computed in this thread). */
-function tryThread(): HashThread | null {
-  try {
-    return thread();
-  } catch {
-    return null;
-  }
-}
-
-/** One SHA-256 computed in the hashing thread (in this thread if no thread can be started). */
+/** One SHA-256 computed in the hashing thread. */
 export class ThreadHash {
   private readonly id = nextId++;
-  private readonly t: HashThread | null;
-  private readonly local: Hash | null;
+  private readonly t: HashThread;
   private done = false;
 
+  /** @throws AgentError E_INTERNAL when the hashing thread cannot start */
   constructor() {
-    this.t = tryThread();
-    this.local = this.t === null ? createHash('sha256') : null;
-    this.t?.open.set(this.id, null);
-    this.t?.worker.ref();
+    this.t = thread();
+    this.t.open.set(this.id, null);
+    this.t.worker.ref();
   }
 
   private gone(): AgentError {
@@ -132,10 +126,6 @@ export class ThreadHash {
   async update(piece: Uint8Array): Promise<void> {
     if (this.done) throw new AgentError('E_INTERNAL', 'update after digest');
     const t = this.t;
-    if (t === null) {
-      this.local?.update(piece);
-      return;
-    }
     for (let at = 0; at < piece.byteLength; at += SLOT_BYTES) {
       while (t.free.length === 0) {
         if (!t.open.has(this.id)) throw this.gone();
@@ -153,7 +143,6 @@ export class ThreadHash {
   digest(): Promise<string> {
     this.done = true;
     const t = this.t;
-    if (t === null) return Promise.resolve((this.local as Hash).digest('hex'));
     return new Promise<string>((resolve, reject) => {
       if (!t.open.has(this.id)) {
         reject(this.gone());
@@ -169,7 +158,7 @@ export class ThreadHash {
     if (this.done) return;
     this.done = true;
     const t = this.t;
-    if (t !== null && t.open.delete(this.id)) {
+    if (t.open.delete(this.id)) {
       t.worker.postMessage({ op: 'drop', id: this.id });
       if (t.open.size === 0) t.worker.unref();
     }

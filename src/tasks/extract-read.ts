@@ -19,6 +19,7 @@ import type { WorkerPool } from '../cluster/workers.js';
 import type { Placement, ReplicaMode } from '../cluster/replicas.js';
 import { AgentError } from '../errors.js';
 import { bufferReclaimer } from '../util/reclaim.js';
+import type { RowEngine } from '../wasm/engine.js';
 import type { DataRoot } from './extract-plan.js';
 import { batchEncoder, encodeRuns, RECORD_RUN_BYTES } from './encode-batch.js';
 import { dataBytesOf, sstableRecords, type RecordSourceFactory, type RecordStream, type RowSourceOptions, type TableInput } from './extract-source.js';
@@ -43,6 +44,8 @@ export interface RecordReadOptions {
   readonly pool?: WorkerPool;
   /** with workers: tables with less on-disk Data.db than this are read in this thread; default RANGE_DATA_BYTES */
   readonly inThreadBelowBytes?: number;
+  /** the per-row path of single-SSTable reads, in this thread and in the workers; default 'auto' */
+  readonly engine?: RowEngine;
 }
 
 /** How many token ranges to plan for a table of `dataBytes` on-disk Data.db bytes. */
@@ -52,7 +55,7 @@ export function rangeCountFor(dataBytes: number, workers: number): number {
 
 /** The same plan in this thread (workers = 0). */
 function inThreadRecords(r: RecordReadOptions): RecordSourceFactory {
-  if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return sstableRecords();
+  if (r.replicaMode === 'merge' && r.bandwidthMBps === undefined) return sstableRecords(r.engine ?? 'auto');
   return (t, opts) => {
     const encoder = batchEncoder(t.schema, t.options);
     const rows = sequentialTableRows({
@@ -81,6 +84,7 @@ function workerRecords(r: RecordReadOptions, t: TableInput, opts: RowSourceOptio
         nodes: t.nodes, keyspace: t.schema.keyspace, table: t.schema.table, schema: t.schema, nowInSec: opts.nowInSec,
         ranges: rangeCountFor(dataBytes, r.workers), replicaMode: r.replicaMode, workers: r.workers,
         format: 'records', exportOptions: t.options, batchBytes: WORKER_BATCH_BYTES, maxInFlight: WORKER_MAX_IN_FLIGHT,
+        ...(r.engine === undefined ? {} : { engine: r.engine }),
         ...(r.placement === undefined ? {} : { placement: r.placement }),
         ...(r.bandwidthMBps === undefined ? {} : { bandwidthMBps: r.bandwidthMBps }),
         ...(r.schemaFile === undefined ? {} : { schemaFile: r.schemaFile }),

@@ -19,7 +19,8 @@ import type { TableSchema } from '../schema/model.js';
 import { isV3 } from '../sstable/io/descriptor.js';
 import { buildV3Layout } from '../sstable/v3/layout.js';
 import { closeAll, decodeColumns, mergeOptionsFor, tableRows, type OpenedSSTable } from '../sstable/table.js';
-import { wasmRecords, type WasmRecordStream } from '../wasm/engine.js';
+import { wasmRecords, type RowEngine, type WasmRecordStream } from '../wasm/engine.js';
+import { wasmPlanFor } from '../wasm/plan.js';
 import { batchEncoder, encodeRuns, type BatchEncoder, type EncodedBatch } from './encode-batch.js';
 
 export interface RowSourceOptions {
@@ -89,9 +90,6 @@ export async function* sstableRowSource(loc: TableLocation, schema: TableSchema,
   }
 }
 
-/** Which per-row path reads a table alone in one SSTable: the WebAssembly module where it covers the table (src/wasm), or TypeScript. */
-export type RowEngine = 'auto' | 'ts';
-
 /**
  * The records of `sstableRowSource`'s rows, encoded in this thread: the same records, problems and
  * CSV figures as `encodedRows(sstableRowSource)`. A table with a single 3.x SSTable is read through
@@ -129,7 +127,8 @@ function singleByModule(t: OpenedSSTable, input: TableInput, opts: RowSourceOpti
   if (!isV3(t.descriptor.version) || header === null) return null;
   const layout = buildV3Layout(header, input.schema, decodeColumns(input.schema), t.data.path);
   const merge = mergeOptionsFor(input.schema, t.statistics.partitioner, opts.signal === undefined ? { nowInSec: opts.nowInSec } : { nowInSec: opts.nowInSec, signal: opts.signal });
-  return wasmRecords(t.data, layout, input.schema, merge, input.options, encoder, opts.signal === undefined ? {} : { signal: opts.signal });
+  const plan = wasmPlanFor(layout, input.schema, merge, input.options);
+  return plan.ok ? wasmRecords(t.data, layout, merge, plan, encoder, opts.signal === undefined ? {} : { signal: opts.signal }) : null;
 }
 
 /** Total on-disk Data.db bytes of a table (the ETA denominator). */

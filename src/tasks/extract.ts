@@ -29,6 +29,7 @@ import { ProgressTracker, type ExtractProgress } from './extract-progress.js';
 import { readByWorkers, recordSourceFor, readPlacement } from './extract-read.js';
 import { defaultWorkerUrl } from '../cluster/parallel.js';
 import { WorkerPool } from '../cluster/workers.js';
+import type { RowEngine } from '../wasm/engine.js';
 import { dataBytesOf, encodedRows, type RowSourceFactory } from './extract-source.js';
 import { extractTable } from './extract-table.js';
 import type { ErrorInfo, TableLoadState } from './model.js';
@@ -60,6 +61,8 @@ export interface ReadSettings {
    * the same); default RANGE_DATA_BYTES (4 MiB), one range, which workers would not split
    */
   readonly inThreadBelowBytes?: number;
+  /** the per-row path of single-SSTable reads (src/wasm/engine.ts RowEngine); default 'auto' */
+  readonly engine?: RowEngine;
 }
 
 export interface ExtractRequest {
@@ -229,6 +232,7 @@ export async function runExtract(req: ExtractRequest, opts: ExtractOptions = {})
       workers, replicaMode,
       ...(pool === null ? {} : { pool }),
       ...(read.inThreadBelowBytes === undefined ? {} : { inThreadBelowBytes: read.inThreadBelowBytes }),
+      ...(read.engine === undefined ? {} : { engine: read.engine }),
       ...(read.bandwidthMBps === undefined ? {} : { bandwidthMBps: read.bandwidthMBps }),
       ...(placement === null ? {} : { placement: placement.placement }),
       ...(req.schemaFile === undefined ? {} : { schemaFile: req.schemaFile }),

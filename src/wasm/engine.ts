@@ -19,16 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { AgentError } from '../errors.js';
 import { createCsvStats, type CsvStats } from '../export/csv.js';
 import { sharedCopy } from '../export/byte-writer.js';
-import type { ExportOptions } from '../export/options.js';
 import type { MergeOptions } from '../merge/merge.js';
 import type { CqlRow } from '../merge/rows.js';
-import { selectStarColumns, type TableSchema } from '../schema/model.js';
 import { Cursor, NEED_MORE } from '../sstable/cursor.js';
 import type { DataSource } from '../sstable/io/data-source.js';
 import type { V3Layout } from '../sstable/v3/layout.js';
 import { v3LiveRowsDecoder } from '../sstable/v3/live-rows.js';
 import { RECORD_RUN_BYTES, type BatchEncoder, type EncodedBatch } from '../tasks/encode-batch.js';
-import { wasmPlanFor } from './plan.js';
+import type { WasmPlanBytes } from './plan.js';
 
 /** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it). */
 interface WasmMemory {
@@ -45,7 +43,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface RowsExports {
   init(plan: number): void;
-  feed(input: number, len: number, final: number, stopAt: number, out: number, outCap: number, ends: number, endsCap: number): number;
+  feed(input: number, len: number, final: number, stopAt: number, out: number, outCap: number, ends: number, endsCap: number, endsBase: number): number;
   consumed(): number;
   outLength(): number;
   records(): number;
@@ -75,6 +73,12 @@ function isRowsExports(x: Record<string, unknown>): x is Record<string, unknown>
   return FUNCTIONS.every((f) => typeof x[f] === 'function') && typeof heap === 'object' && heap !== null && typeof (heap as { value?: unknown }).value === 'number';
 }
 
+/**
+ * Which per-row path reads a table held in one 3.x SSTable: `auto`, the module where it is built and
+ * covers the table; `ts`, the TypeScript decoder and encoder always (the same output, slower).
+ */
+export type RowEngine = 'auto' | 'ts';
+
 /** rows.c feed statuses */
 const enum Status { NeedMore = 0, OutFull = 1, Decline = 2, RangeEnd = 3 }
 
@@ -83,21 +87,18 @@ const ENDS_CAP = 1 << 16;
 
 /** Where the built module may be: beside this file (dist/wasm/), from the bundle (dist/bundle/), from src/wasm/ (tests). */
 function candidates(): string[] {
-  const env = process.env.CASSANDRA_EXTRACTOR_WASM;
-  const urls = [new URL('./rows.wasm', import.meta.url), new URL('../wasm/rows.wasm', import.meta.url), new URL('../../dist/wasm/rows.wasm', import.meta.url)];
-  return [...(env === undefined || env === '' ? [] : [env]), ...urls.map((u) => fileURLToPath(u))];
+  return [new URL('./rows.wasm', import.meta.url), new URL('../wasm/rows.wasm', import.meta.url), new URL('../../dist/wasm/rows.wasm', import.meta.url)].map((u) => fileURLToPath(u));
 }
 
 let loaded: WasmModule | null | undefined;
 let loadedFrom: string | null = null;
 
 /**
- * The compiled module, or null when it was not built (no clang at build time) or the engine is set
- * to `ts` (CASSANDRA_EXTRACTOR_ENGINE=ts). Compiled once per thread.
+ * The compiled module, or null when it was not built (no clang at build time). Compiled once per
+ * thread, like the codec bindings (sstable/io/decompress.ts).
  * @throws AgentError E_INTERNAL when the file is there but is not the module this code drives
  */
 export function rowsModule(): WasmModule | null {
-  if (process.env.CASSANDRA_EXTRACTOR_ENGINE === 'ts') return null;
   if (loaded !== undefined) return loaded;
   const path = candidates().find((p) => existsSync(p));
   if (path === undefined) {
@@ -142,21 +143,19 @@ export interface WasmRecordStream extends AsyncIterable<EncodedBatch> {
 
 /**
  * The records of the live rows of one 3.x SSTable read alone (what encodeRuns(batchEncoder, live rows)
- * gives); null when the module is not built or does not cover the table (plan.ts). `fallback` encodes
- * and checks the rows of the structures the module declines: the caller's encoder for this table,
- * whose stats then hold those rows' figures.
+ * gives), by the plan that plan.ts `wasmPlanFor` made for this layout, merge options and export
+ * options; null when the module is not built. `fallback` encodes and checks the rows of the structures
+ * the module declines: the caller's encoder for this table, whose stats then hold those rows' figures.
  */
-export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableSchema, merge: MergeOptions, o: ExportOptions, fallback: BatchEncoder, opts: WasmReadOptions = {}): WasmRecordStream | null {
+export function wasmRecords(source: DataSource, layout: V3Layout, merge: MergeOptions, plan: WasmPlanBytes, fallback: BatchEncoder, opts: WasmReadOptions = {}): WasmRecordStream | null {
   const module = rowsModule();
   if (module === null) return null;
-  const plan = wasmPlanFor(layout, schema, merge, o);
-  if (!plan.ok) return null;
   // the module asks for its data and stack (about 0.5 MB); the regions below are reserved after
   const memory = new wasmApi.Memory({ initial: 64 });
   const instance = new wasmApi.Instance(module, { env: { memory } });
   const x = instance.exports;
   if (!isRowsExports(x)) throw new AgentError('E_INTERNAL', `${rowsModulePath() ?? 'rows.wasm'} lacks the functions this version drives (rebuild with npm run build)`);
-  const fieldCount = selectStarColumns(schema).length;
+  const fieldCount = plan.fields;
   const runBytes = opts.runBytes ?? RECORD_RUN_BYTES;
   // a run's records, at most: the module stops (OUT_FULL) when the ends it may write are used up
   const runRows = Math.max(1, Math.min(ENDS_CAP, opts.runRows ?? ENDS_CAP));
@@ -277,10 +276,9 @@ export function wasmRecords(source: DataSource, layout: V3Layout, schema: TableS
   const run = (final: boolean, ready: EncodedBatch[]): boolean => {
     for (;;) {
       const stopRel = Math.max(0, Math.min(0xffffffff, stopAt - (base + inStart)));
-      const status = x.feed(IN + inStart, inEnd - inStart, final ? 1 : 0, stopRel, OUT + outUsed, outCap - outUsed, ENDS + 4 * count, runRows - count) as Status;
+      const status = x.feed(IN + inStart, inEnd - inStart, final ? 1 : 0, stopRel, OUT + outUsed, outCap - outUsed, ENDS + 4 * count, runRows - count, outUsed) as Status;
       const n = x.records() >>> 0;
       const len = x.outLength() >>> 0;
-      if (outUsed > 0) for (let i = (ENDS >>> 2) + count, e = i + n; i < e; i++) mem32[i] = (mem32[i] as number) + outUsed;
       count += n;
       outUsed += len;
       inStart += x.consumed() >>> 0;

@@ -35,7 +35,14 @@ const F_EMPTY_FORM = 4;
 const F_REAL4 = 8;
 const F_REAL8 = 16;
 
-export type WasmPlan = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly reason: string };
+/** A plan the module takes: its bytes, and the CSV fields of a record (the length of CsvStats.maxBytes). */
+export interface WasmPlanBytes {
+  readonly ok: true;
+  readonly bytes: Uint8Array;
+  readonly fields: number;
+}
+
+export type WasmPlan = WasmPlanBytes | { readonly ok: false; readonly reason: string };
 
 const utf8 = new TextEncoder();
 
@@ -152,5 +159,5 @@ export function wasmPlanFor(layout: V3Layout, schema: TableSchema, merge: MergeO
     bytes.set(s, p);
     p += s.length;
   }
-  return { ok: true, bytes };
+  return { ok: true, bytes, fields: defs.length };
 }

@@ -669,10 +669,11 @@ INLINE int cellHeader(u32 *p, u32 lim, i64 rowTs, i32 rowLdt, i32 rowTtl, u8 *cf
 
 /**
  * Decodes the structures of in[0..len) and writes the records of the live rows to out[0..outCap),
- * the end of each record (relative to out) to ends[]. `stopAt`: a partition starting at or after it
- * ends the range. `final`: no more bytes will come.
+ * and the end of each record to ends[]: its offset in out plus `endsBase` (the bytes of the run
+ * before out). `stopAt`: a partition starting at or after it ends the range. `final`: no more bytes
+ * will come.
  */
-i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap, u32 *ends, u32 endsCap) {
+i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap, u32 *ends, u32 endsCap, u32 endsBase) {
   // at the end of the data, an incomplete structure is NEED_MORE too: the driver hands it to the
   // TypeScript decoder, whose error names what is cut off
   (void)final;
@@ -831,6 +832,6 @@ i32 feed(const u8 *input, u32 len, i32 final, u32 stopAt, u8 *output, u32 outCap
     zeroLengthValues += rowZero;
     markerCollisions += rowColl;
     rowsOut++;
-    ends[recordCount++] = op;
+    ends[recordCount++] = endsBase + op;
   }
 }

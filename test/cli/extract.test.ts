@@ -69,7 +69,7 @@ describe('extract command', () => {
     expect(await pickKeyspace([join(data, 'sample')])).toBe('sample');
   });
 
-  it('read options: --workers, --replica-mode, --max-read-mbps, --snapshot-tag are checked and reported', async () => {
+  it('read options: --workers, --replica-mode, --max-read-mbps, --snapshot-tag, --engine are checked and reported', async () => {
     const t = io(false);
     const bad = async (args: string[], re: RegExp): Promise<void> => {
       await expect(runExtractCli(['--data-dir', data, '--out', join(root, 'ro'), ...args], t.io)).rejects.toThrow(re);
@@ -78,10 +78,11 @@ describe('extract command', () => {
     await bad(['--workers', 'two'], /--workers/);
     await bad(['--replica-mode', 'quorum'], /merge, primary-range, all/);
     await bad(['--max-read-mbps', '0'], /positive number of MB\/s/);
+    await bad(['--engine', 'c'], /--engine takes auto or ts/);
     expect(defaultWorkers(2)).toBe(0);
     expect(defaultWorkers(8)).toBe(7);
     const out = join(root, 'read-opts');
-    const code = await runExtractCli(['--data-dir', data, '--out', out, '--now', NOW, '--table', 'counters', '--workers', '0', '--replica-mode', 'all', '--max-read-mbps', '500', '--json'], t.io);
+    const code = await runExtractCli(['--data-dir', data, '--out', out, '--now', NOW, '--table', 'counters', '--workers', '0', '--replica-mode', 'all', '--max-read-mbps', '500', '--engine', 'ts', '--json'], t.io);
     expect(code).toBe(0);
     expect(t.err()).toContain('read: replica mode all over 1 node(s), in this thread, at most 500 MB/s per node');
     expect((JSON.parse(t.out()) as { read: unknown }).read).toEqual({ replicaMode: 'all', workers: 0, nodes: [data], snapshotTag: null, bandwidthMBps: 500 });

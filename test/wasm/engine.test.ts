@@ -36,7 +36,7 @@ import { buildWriterLayout } from '../../src/sstable/writer/layout.js';
 import { LocalSink } from '../../src/sink/local.js';
 import { batchEncoder, encodeRuns, type EncodedBatch } from '../../src/tasks/encode-batch.js';
 import { runExtract } from '../../src/tasks/extract.js';
-import { rowsModule, wasmRecords, type WasmReadOptions } from '../../src/wasm/engine.js';
+import { rowsModule, wasmRecords, type RowEngine, type WasmReadOptions } from '../../src/wasm/engine.js';
 import { wasmPlanFor } from '../../src/wasm/plan.js';
 import { fixtureTableSchema } from '../helpers/fixture-schema.js';
 import { loadExpectations } from '../conformance/expectations.js';
@@ -105,7 +105,7 @@ async function compareEngines(r: Read, o: ExportOptions, wasmOpts: WasmReadOptio
   const fallback = batchEncoder(r.schema, o);
   let declined = 0;
   const wasm = await attempt(() => {
-    const s = wasmRecords(r.source, r.layout, r.schema, merge, o, fallback, wasmOpts);
+    const s = wasmRecords(r.source, r.layout, merge, plan, fallback, wasmOpts);
     if (s === null) throw new Error('wasmRecords declined a covered table');
     return collect(s, () => {
       declined = s.declined();
@@ -368,7 +368,6 @@ describe.runIf(built)('the WebAssembly module against the TypeScript path', () =
 
   it('an extraction through the module writes the same tree, byte for byte, as one on the TypeScript path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wasm-extract-'));
-    const engine = process.env.CASSANDRA_EXTRACTOR_ENGINE;
     try {
       const parts = fc.sample(tableArb, { numRuns: 1, seed: 3 })[0] as Parts;
       const more = fc.sample(tableArb, { numRuns: 30, seed: 5 }).flat().filter((p) => !parts.some((q) => q.k === p.k && q.b === p.b));
@@ -378,24 +377,20 @@ describe.runIf(built)('the WebAssembly module against the TypeScript path', () =
       await writeSSTable(tableDir, SCHEMA, build(all), { generation: 1, compression: 'lz4', chunkLength: 4096, nowInSec: NOW });
       const schemaFile = join(dir, 'schema.cql');
       await writeFile(schemaFile, CQL);
-      const extract = async (out: string): Promise<Map<string, Buffer>> => {
+      const extract = async (out: string, engine: RowEngine): Promise<Map<string, Buffer>> => {
         const report = await runExtract(
-          { dataDirs: [join(dir, 'data')], keyspace: 'ks', schemaFile, sink: new LocalSink(out), nowInSec: NOW, chunkSizeBytes: 8 * 1024, generator: 'test' },
+          { dataDirs: [join(dir, 'data')], keyspace: 'ks', schemaFile, sink: new LocalSink(out), nowInSec: NOW, chunkSizeBytes: 8 * 1024, generator: 'test', read: { engine } },
           { now: () => new Date('2024-01-01T00:00:00Z') },
         );
         expect(report.errorSummary).toBe('');
         return readTree(out);
       };
-      delete process.env.CASSANDRA_EXTRACTOR_ENGINE;
-      const viaModule = await extract(join(dir, 'out-module'));
-      process.env.CASSANDRA_EXTRACTOR_ENGINE = 'ts';
-      const viaTs = await extract(join(dir, 'out-ts'));
+      const viaModule = await extract(join(dir, 'out-module'), 'auto');
+      const viaTs = await extract(join(dir, 'out-ts'), 'ts');
       expect([...viaModule.keys()].sort()).toEqual([...viaTs.keys()].sort());
       expect([...viaModule.keys()].filter((k) => k.endsWith('.csv')).length).toBeGreaterThan(1);
       for (const [k, v] of viaTs) expect((viaModule.get(k) as Buffer).equals(v), k).toBe(true);
     } finally {
-      if (engine === undefined) delete process.env.CASSANDRA_EXTRACTOR_ENGINE;
-      else process.env.CASSANDRA_EXTRACTOR_ENGINE = engine;
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -448,7 +443,9 @@ describe.runIf(built)('the WebAssembly module against the TypeScript path', () =
       const w = await written(dir, parts, SCHEMA);
       const source = memorySource(w.path, w.data.slice(0, Math.floor(w.data.length / 2)), 64);
       const merge = mergeOptionsFor(SCHEMA, 'org.apache.cassandra.dht.Murmur3Partitioner', { nowInSec: NOW });
-      const s = wasmRecords(source, w.layout, SCHEMA, merge, OPTION_SETS[0] as ExportOptions, batchEncoder(SCHEMA, OPTION_SETS[0] as ExportOptions));
+      const plan = wasmPlanFor(w.layout, SCHEMA, merge, OPTION_SETS[0] as ExportOptions);
+      if (!plan.ok) throw new Error(plan.reason);
+      const s = wasmRecords(source, w.layout, merge, plan, batchEncoder(SCHEMA, OPTION_SETS[0] as ExportOptions));
       if (s === null) throw new Error('not covered');
       const err = await collect(s, () => s.figures()).then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(AgentError);
