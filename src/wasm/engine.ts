@@ -266,7 +266,17 @@ export function wasmRecords(source: DataSource, layout: V3Layout, merge: MergeOp
     const open = BigInt.asUintN(64, decoder.openDeletion());
     x.setOpenDeletion(Number(open & 0xffffffffn) | 0, Number(open >> 32n) | 0);
     if (rows.length > 0) {
-      fallback.append(rows);
+      try {
+        fallback.append(rows);
+      } catch (e) {
+        // a value the encoder cannot render: named here by the file and the row's offset, which the
+        // encoder does not know (on the TypeScript path, a decoding error up to a batch further on
+        // may come first: it decodes rows a batch ahead of encoding them)
+        if (e instanceof AgentError && e.location.file === undefined && e.location.offset === undefined) {
+          throw new AgentError(e.code, e.message, { file: source.path, offset }, { cause: e });
+        }
+        throw e;
+      }
       ready.push(fallback.take(shared));
     }
     return true;
